@@ -1,0 +1,388 @@
+"""`GANModel`: what every game shares -- networks, latent prior, noise, optimizers, the update loop, metrics.
+
+A variant (a "game") only says what its players minimise: it overrides `discriminator_loss` and
+`generator_loss`, each returning a dict of scalars with the loss under "d_loss" / "g_loss" and anything
+else worth tracking (names listed in the variant's `metric_names`). Games whose step is more than
+alternating updates (a control variable, weight clipping) add a hook, not a second loop.
+
+One `fit` step is one round of the game:
+
+    for each of d_steps slices of the batch:   one discriminator update on that slice, fresh noise
+    g_steps times:                             one generator update, fresh noise
+
+so every discriminator update sees its own real batch (as in Goodfellow et al.'s Algorithm 1 and the WGAN
+papers) and the step has no data-dependent control flow -- which is what lets the same step run under XLA
+and under `tf.distribute` (see ../shared/notes/keras3-gan-facts.md, item 1). `fit` regroups a dataset
+so that this is invisible to the user: each batch the dataset yields is one discriminator batch, one
+epoch shows every real example to the discriminator once, and History counts generator steps.
+"""
+import os
+
+import numpy as np
+import tensorflow as tf
+
+import keras
+from keras import ops
+
+from . import networks
+
+PRIORS = ("normal", "uniform")
+
+
+def _replica_context():
+    context = tf.distribute.get_replica_context()
+    return (context.replica_id_in_sync_group, context.num_replicas_in_sync) if context else (0, 1)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GANModel(keras.Model):
+    """Base class of the GANs in this package; a `keras.Model` trained with `compile()` and `fit()`.
+
+    Args:
+        generator, discriminator: `keras.Model`s; built from `architecture` when omitted. Conditional
+            networks (num_classes set) take `[inputs, labels]`.
+        image_shape: shape of one sample, e.g. (28, 28, 1) (also (d,) for vector data).
+        latent_dim: size of z.
+        num_classes: makes the model conditional on integer labels in [0, num_classes).
+        latent_prior: "normal" (N(0, I)) or "uniform" (U[-1, 1]).
+        d_steps: discriminator (critic) updates per generator update, each on its own real batch.
+        g_steps: generator updates per step, each with fresh noise.
+        architecture: "infogan" (default, the 28x28 nets of the public model collections), "dcgan" or "mlp".
+        seed: root of all training noise. Draws are stateless functions of (seed, step, draw, replica),
+            so they are reproduced after `load_model` and differ across replicas.
+    """
+
+    default_architecture = "infogan"
+    conditional = False  # True for games that always need labels
+    metric_names = ("d_loss", "g_loss")
+
+    def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
+                 num_classes=None, latent_prior="normal", d_steps=1, g_steps=1, architecture=None, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if latent_prior not in PRIORS:
+            raise ValueError(f"latent_prior must be one of {PRIORS}, not {latent_prior!r}.")
+        if int(d_steps) < 1 or int(g_steps) < 1:
+            raise ValueError(f"d_steps and g_steps must be >= 1 (got {d_steps}, {g_steps}).")
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.latent_dim = int(latent_dim)
+        self.num_classes = int(num_classes) if num_classes else None
+        self.latent_prior = latent_prior
+        self.d_steps, self.g_steps = int(d_steps), int(g_steps)
+        self.architecture = architecture or self.default_architecture
+        self.seed = int(np.random.randint(2**31 - 1)) if seed is None else int(seed)
+        self.generator = generator or self.build_generator()
+        self.discriminator = discriminator or self.build_discriminator()
+        self._check_networks()
+        # Counts fit steps; it keys the noise, so training noise resumes exactly after save/load.
+        self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
+                                           aggregation="only_first_replica")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+        self._draws = 0
+        # The networks exist already; without this, fit() would "build" the model by calling call() on a
+        # batch of images, which are not latent vectors (keras3-gan-facts item 3).
+        self.built = True
+
+    # ------------------------------------------------------------------------------------ networks
+    def build_generator(self):
+        """The default generator of this game; games with special networks override this."""
+        return networks.build_generator(self.architecture, self.image_shape, self.latent_dim, self.num_classes)
+
+    def build_discriminator(self):
+        """The default discriminator of this game (one logit); games with special networks override this."""
+        return networks.build_discriminator(self.architecture, self.image_shape, self.num_classes)
+
+    def _check_networks(self):
+        n_inputs = 2 if self.num_classes else 1
+        for net, role in ((self.generator, "generator"), (self.discriminator, "discriminator")):
+            if len(net.inputs) != n_inputs:
+                raise ValueError(f"The {role} takes {len(net.inputs)} input(s); a "
+                                 f"{'conditional' if self.num_classes else 'unconditional'} model needs "
+                                 f"{n_inputs} ({'[inputs, labels]' if self.num_classes else 'one tensor'}).")
+        if tuple(self.generator.output.shape[1:]) != self.image_shape:
+            raise ValueError(f"The generator makes samples of shape {tuple(self.generator.output.shape[1:])}, "
+                             f"but image_shape is {self.image_shape}.")
+
+    @property
+    def discriminator_variables(self):
+        """What the discriminator update trains (games with extra heads add theirs)."""
+        return self.discriminator.trainable_variables
+
+    @property
+    def generator_variables(self):
+        return self.generator.trainable_variables
+
+    # ----------------------------------------------------------------------------------- compiling
+    def default_optimizers(self):
+        """(d_optimizer, g_optimizer) used when compile() gets none: Adam(2e-4, beta_1=0.5), as in the
+        DCGAN paper and the public GAN collections."""
+        return keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, jit_compile="auto", **kwargs):
+        """Configure training. Other keyword arguments (`steps_per_execution`, `run_eagerly`, ...) go to
+        `keras.Model.compile`. `jit_compile="auto"` means XLA on one device and off under a distribution
+        strategy, where XLA on CPU cannot place the replicas' variables."""
+        defaults = self.default_optimizers()
+        d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else defaults[0]
+        g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else defaults[1]
+        if d_optimizer is g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer are the same object; the two networks need their own "
+                             "optimizer state. Pass two instances, e.g. keras.optimizers.Adam(...) twice.")
+        if kwargs.get("loss") is not None or kwargs.get("optimizer") is not None:
+            raise ValueError("A GAN's losses and optimizers are its own: pass d_optimizer= and g_optimizer=.")
+        kwargs.pop("loss", None), kwargs.pop("optimizer", None)
+        if jit_compile == "auto":
+            jit_compile = not kwargs.get("run_eagerly") and not tf.distribute.has_strategy()
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        if self.dtype_policy.name == "mixed_float16" or keras.config.dtype_policy().name == "mixed_float16":
+            d_optimizer, g_optimizer = (o if isinstance(o, keras.optimizers.LossScaleOptimizer)
+                                        else keras.optimizers.LossScaleOptimizer(o) for o in (d_optimizer, g_optimizer))
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        # Built here, not lazily in train_step: lazily built optimizers fail under MirroredStrategy, and
+        # built ones are what load_model restores moments into (keras3-gan-facts items 2 and 5).
+        self.d_optimizer.build(self.discriminator_variables)
+        self.g_optimizer.build(self.generator_variables)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config:
+            config = {key: value for key, value in config.items() if key not in ("optimizer", "loss")}
+            config["d_optimizer"] = keras.saving.serialize_keras_object(self.d_optimizer)
+            config["g_optimizer"] = keras.saving.serialize_keras_object(self.g_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for key in ("loss", "metrics", "weighted_metrics", "loss_weights"):
+            config.pop(key, None)
+        self.compile(**config)
+
+    # ------------------------------------------------------------------------------------- sampling
+    def _next_seed(self):
+        """A fresh stateless seed for one draw of this training step, different on every replica.
+
+        `train_step` is traced once (per replica); the Python counter numbers its draws in trace order."""
+        self._draws += 1
+        replica, _ = _replica_context()
+        seed = tf.random.experimental.stateless_fold_in(tf.constant([self.seed, 0], tf.int64),
+                                                        tf.convert_to_tensor(self.step_counter))
+        seed = tf.random.experimental.stateless_fold_in(seed, self._draws)
+        return tf.random.experimental.stateless_fold_in(seed, replica)
+
+    def _latent(self, n, seed):
+        if self.latent_prior == "uniform":
+            return tf.random.stateless_uniform((n, self.latent_dim), seed, minval=-1.0, maxval=1.0)
+        return tf.random.stateless_normal((n, self.latent_dim), seed)
+
+    def sample_latent(self, n):
+        """z for one draw inside `train_step`: (n, latent_dim) from the latent prior."""
+        return self._latent(n, self._next_seed())
+
+    def sample_labels(self, n):
+        """Uniformly random class labels for one draw inside `train_step` (conditional games)."""
+        return tf.random.stateless_uniform((n,), self._next_seed(), 0, self.num_classes, dtype=tf.int32)
+
+    def sample_uniform(self, shape):
+        """U[0, 1) noise of `shape` for one draw inside `train_step` (penalty interpolation, ...)."""
+        return tf.random.stateless_uniform(shape, self._next_seed())
+
+    def generator_inputs(self, n, labels=None):
+        """Generator input for n fresh samples: z, or [z, labels] for conditional models (random labels
+        unless given)."""
+        z = self.sample_latent(n)
+        if not self.num_classes:
+            return z
+        return [z, self.sample_labels(n) if labels is None else labels]
+
+    def fakes(self, n):
+        """n generated samples for a training update (BN in training mode) and their labels (or None)."""
+        inputs = self.generator_inputs(n)
+        return self.generator(inputs, training=True), (inputs[1] if self.num_classes else None)
+
+    def discriminate(self, images, labels=None):
+        """The discriminator's output on a batch during training (labels for conditional games)."""
+        return self.discriminator([images, labels] if self.num_classes else images, training=True)
+
+    def call(self, inputs, training=False):
+        """Run the generator: `z`, or `{"z": z, "labels": labels}` / `[z, labels]` for conditional models."""
+        if isinstance(inputs, dict):
+            inputs = [inputs["z"], inputs["labels"]] if self.num_classes else inputs["z"]
+        return self.generator(inputs, training=training)
+
+    def generate(self, n, labels=None, seed=None, batch_size=256):
+        """`n` samples as a numpy array in [-1, 1]. `seed` fixes z (the same seed gives the same images);
+        conditional models take `labels` (default: 0, 1, ..., num_classes - 1, 0, 1, ...)."""
+        seed = np.random.randint(2**31 - 1) if seed is None else seed
+        z = self._latent(n, tf.constant([seed, 1], tf.int64))
+        inputs = z
+        if self.num_classes:
+            labels = np.arange(n) % self.num_classes if labels is None else labels
+            inputs = [z, tf.constant(self.check_labels(labels, n))]
+        elif labels is not None:
+            raise ValueError(f"{type(self).__name__} is unconditional: generate() takes no labels.")
+        # Called eagerly, batch by batch: predict() would trace a new function for every new n.
+        batches = [self.generator([part[i:i + batch_size] for part in inputs] if self.num_classes
+                                  else inputs[i:i + batch_size], training=False) for i in range(0, n, batch_size)]
+        return np.concatenate([ops.convert_to_numpy(b) for b in batches]) if batches else \
+            np.zeros((0,) + self.image_shape, "float32")
+
+    # ------------------------------------------------------------------------------- data checking
+    def check_labels(self, labels, n=None):
+        labels = np.asarray(labels)
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"Labels must be integers in [0, {self.num_classes}); got dtype {labels.dtype}.")
+        labels = labels.astype("int32").reshape(-1)
+        if n is not None and len(labels) != n:
+            raise ValueError(f"Got {len(labels)} labels for {n} samples.")
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise ValueError(f"Labels must lie in [0, {self.num_classes}) for this model; got values from "
+                             f"{labels.min()} to {labels.max()}.")
+        return labels
+
+    def check_batch(self, images, labels=None):
+        """One clear error for data this model cannot train on (checked on the first batch in `fit`)."""
+        name = type(self).__name__
+        shape = tuple(images.shape[1:])
+        if shape != self.image_shape:
+            raise ValueError(f"{name} was built for samples of shape {self.image_shape}, but the data have shape "
+                             f"{shape} (batch {tuple(images.shape)}). Load data of that shape (e.g. "
+                             f"keras_gans.data.load(...) gives NHWC) or build the model with "
+                             f"image_shape={shape}.")
+        images = np.asarray(images)
+        if not np.issubdtype(images.dtype, np.floating):
+            raise ValueError(f"{name} trains on float images in [-1, 1], got dtype {images.dtype}. Use "
+                             f"keras_gans.data.load(...) or convert with images / 127.5 - 1.")
+        if images.size and (images.min() < -1 - 1e-3 or images.max() > 1 + 1e-3):
+            raise ValueError(f"{name} trains on images in [-1, 1] (the generator's tanh range); this batch spans "
+                             f"[{images.min():.3g}, {images.max():.3g}]. Scale it, e.g. x / 127.5 - 1 for [0, 255].")
+        if self.num_classes:
+            if labels is None:
+                raise ValueError(f"{name} is conditional (num_classes={self.num_classes}): fit it on "
+                                 f"(images, labels) batches, e.g. keras_gans.data.load(...) yields them.")
+            self.check_labels(labels)
+
+    # ------------------------------------------------------------------------------------- training
+    def fit(self, x=None, y=None, batch_size=None, **kwargs):
+        """`keras.Model.fit`, where each batch of `x` is one discriminator batch.
+
+        With d_steps = k, a dataset is regrouped so that one fit step receives k batches (k discriminator
+        updates, then the generator updates); arrays are batched by k * batch_size. So `steps_per_epoch`,
+        History and callbacks count generator steps, and an epoch still shows every example once.
+        """
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; Keras warns otherwise
+            first = next(iter(x.take(1)))
+            images, labels, _ = keras.utils.unpack_x_y_sample_weight(first)
+            self.check_batch(images, labels)
+            if self.d_steps > 1:
+                x = self._regroup(x, int(images.shape[0]))
+        elif x is not None and not hasattr(x, "__next__") and not isinstance(x, keras.utils.PyDataset):
+            self.check_batch(np.asarray(x[:2]), None if y is None else np.asarray(y[:2]))
+            batch_size = (batch_size or 32) * self.d_steps
+        return super().fit(x, y, batch_size=batch_size, **kwargs)
+
+    def _regroup(self, dataset, batch_size):
+        """Join every d_steps consecutive batches into one batch of d_steps * batch_size."""
+        if any(spec.shape[0] is None for spec in tf.nest.flatten(dataset.element_spec)):
+            # Unequal batches: rebatch evens them out, at the price of an unknown length.
+            return dataset.rebatch(batch_size * self.d_steps, drop_remainder=True)
+        # Equal batches (drop_remainder=True): a reshape keeps the dataset's length known, which a
+        # distribution strategy needs to end an epoch without a partial step.
+        merge = lambda t: tf.reshape(t, [-1] + t.shape[2:].as_list())
+        return dataset.batch(self.d_steps, drop_remainder=True).map(
+            lambda *batch: tf.nest.map_structure(merge, batch if len(batch) > 1 else batch[0]),
+            num_parallel_calls=tf.data.AUTOTUNE)
+
+    def train_step(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes and labels is None:
+            raise ValueError(f"{type(self).__name__} is conditional: its batches must be (images, labels).")
+        self._draws = 0
+        image_slices = ops.split(images, self.d_steps, axis=0)
+        label_slices = ops.split(labels, self.d_steps, axis=0) if self.num_classes else [None] * self.d_steps
+        for real, real_labels in zip(image_slices, label_slices):
+            logs = self._update(self.d_optimizer, self.discriminator_variables, "d_loss",
+                                lambda: self.discriminator_loss(real, real_labels))
+            self.after_discriminator_update()
+            self._track(logs)
+        batch_size = ops.shape(image_slices[0])[0]
+        for _ in range(self.g_steps):
+            self._track(self._update(self.g_optimizer, self.generator_variables, "g_loss",
+                                     lambda: self.generator_loss(batch_size)))
+        self.after_step()
+        self.step_counter.assign_add(1)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def _update(self, optimizer, variables, loss_key, loss_fn):
+        """One gradient step of `variables` on `loss_fn()[loss_key]`.
+
+        Keras sums gradients across replicas, so each replica's mean loss is divided by the replica count
+        (keras3-gan-facts item 8); the reported metrics stay unscaled."""
+        _, replicas = _replica_context()
+        with tf.GradientTape() as tape:
+            logs = loss_fn()
+            loss = optimizer.scale_loss(logs[loss_key] / replicas)
+        optimizer.apply(tape.gradient(loss, variables), variables)
+        return logs
+
+    def _track(self, logs):
+        for name, value in logs.items():
+            if name not in self.trackers:
+                raise KeyError(f"{type(self).__name__} reports {name!r}; add it to metric_names.")
+            self.trackers[name].update_state(value)
+
+    def after_discriminator_update(self):
+        """Hook run after every discriminator update (WGAN clips its critic here)."""
+
+    def after_step(self):
+        """Hook run after the generator updates of every step (BEGAN updates k_t here)."""
+
+    def discriminator_loss(self, real, labels=None):
+        """{"d_loss": scalar, ...} for one real batch (labels for conditional games). Games override this."""
+        raise NotImplementedError
+
+    def generator_loss(self, batch_size):
+        """{"g_loss": scalar, ...} for a batch of fresh samples. Games override this."""
+        raise NotImplementedError
+
+    @property
+    def metrics(self):
+        # Listed so that Keras resets them every epoch.
+        return list(self.trackers.values())
+
+    # ---------------------------------------------------------------------------------- serializing
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            image_shape=self.image_shape, latent_dim=self.latent_dim, num_classes=self.num_classes,
+            latent_prior=self.latent_prior, d_steps=self.d_steps, g_steps=self.g_steps,
+            architecture=self.architecture, seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def load(cls, path, **kwargs):
+        """`keras.saving.load_model(path)`, checked: one clear error for a missing, unreadable or truncated
+        file, or for a file that holds another kind of model than `cls`."""
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"No checkpoint at {path!r}.")
+        try:
+            model = keras.saving.load_model(path, **kwargs)
+        except Exception as error:
+            raise ValueError(f"Could not read the checkpoint {path!r} ({type(error).__name__}: {error}). Pass a "
+                             f"complete .keras file written by model.save() or `keras-gans train`.") from error
+        if not isinstance(model, cls):
+            raise ValueError(f"{path!r} holds a {type(model).__name__}, not a {cls.__name__}; load it with "
+                             f"keras_gans.{type(model).__name__}.load() or keras.saving.load_model().")
+        return model
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

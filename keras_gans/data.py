@@ -1,0 +1,209 @@
+"""Training data: TFDS datasets, local IDX files or numpy arrays -> batched `tf.data.Dataset`s.
+
+    ds = keras_gans.data.load("fashion_mnist", split="train", batch_size=64)
+
+yields `(images, labels)`: float32 NHWC images scaled to [-1, 1] and int32 labels. Where the data come from:
+
+1. `data_dir`, if it holds IDX files (`train-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`, ...);
+2. for `fashion_mnist`, Debian's `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist/`),
+   so an offline machine trains on the real data;
+3. otherwise TensorFlow Datasets by name (`mnist`, `cifar10`, ...), which downloads on first use.
+
+A split is held in memory as uint8 and scaled per batch, which suits the small image datasets GANs are
+trained on here (Fashion-MNIST is 47 MB).
+"""
+import glob
+import gzip
+import os
+
+import numpy as np
+import tensorflow as tf
+
+# Datasets that a Debian package installs as IDX files, and the package to install.
+LOCAL_DIRS = {"fashion_mnist": ("/usr/share/datasets/fashion-mnist", "dataset-fashion-mnist")}
+_IDX_PREFIXES = {"train": ("train",), "test": ("t10k", "test")}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+# ---------------------------------------------------------------------------------------------- IDX
+def read_idx(path):
+    """Read one IDX file (the MNIST format, optionally gzipped) into a numpy array."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number).")
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    body = np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated: header says {shape}, found {body.size} values.")
+    return body.reshape(shape)
+
+
+def _find_idx(directory, split, kind):
+    prefixes = _IDX_PREFIXES.get(split)
+    if prefixes is None:
+        raise ValueError(f"IDX directories hold the splits 'train' and 'test', not {split!r}.")
+    for prefix in prefixes:
+        for suffix in ("", ".gz"):
+            matches = sorted(glob.glob(os.path.join(directory, f"{prefix}*-{kind}-idx*-ubyte{suffix}")))
+            if matches:
+                return matches[0]
+    return None
+
+
+def has_idx(directory, split="train"):
+    """Whether `directory` holds the images and labels IDX files of `split`."""
+    return bool(directory) and all(_find_idx(directory, split, kind) for kind in ("images", "labels"))
+
+
+def load_idx(directory, split="train"):
+    """(images uint8 (N, H, W, 1), labels int32 (N,)) from `{train,t10k}-{images,labels}-idx*-ubyte[.gz]`."""
+    if not has_idx(directory, split):
+        raise FileNotFoundError(f"No {split} IDX files (e.g. {_IDX_PREFIXES.get(split, ('train',))[0]}-images-"
+                                f"idx3-ubyte.gz and the matching labels file) in {directory!r}.")
+    images = read_idx(_find_idx(directory, split, "images"))
+    labels = read_idx(_find_idx(directory, split, "labels")).astype("int32")
+    if len(images) != len(labels):
+        raise ValueError(f"{directory}: {len(images)} images but {len(labels)} labels in split {split!r}.")
+    return images[..., None] if images.ndim == 3 else images, labels
+
+
+# --------------------------------------------------------------------------------------------- TFDS
+def _load_tfds(name, split, data_dir):
+    import tensorflow_datasets as tfds
+
+    try:
+        tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise ValueError(
+            f"Unknown dataset {name!r}. Pass a TensorFlow Datasets image dataset name (mnist, fashion_mnist, "
+            f"cifar10, ...), data_dir=<a directory with IDX files>, or numpy arrays (images, labels)."
+        ) from None
+    try:
+        chunks = list(tfds.as_numpy(tfds.load(name, split=split, as_supervised=True, data_dir=data_dir)
+                                    .batch(4096)))
+    except Exception as error:  # tfds raises many kinds of errors when it cannot download
+        hint = ""
+        if name in LOCAL_DIRS:
+            directory, package = LOCAL_DIRS[name]
+            hint = f" Offline, install the real files with `apt-get install {package}` (read from {directory})."
+        raise RuntimeError(
+            f"Could not load {name!r} through TensorFlow Datasets ({type(error).__name__}: {error}). It downloads "
+            f"the data on first use, which needs internet access; or pass data_dir=<a directory with IDX "
+            f"files>, or numpy arrays.{hint}"
+        ) from error
+    if not chunks:
+        raise ValueError(f"Split {split!r} of {name!r} is empty.")
+    images = np.concatenate([images for images, _ in chunks])
+    return images, np.concatenate([labels for _, labels in chunks]).astype("int32")
+
+
+def load_arrays(name, split="train", data_dir=None):
+    """The whole split as numpy arrays: (images as stored, usually uint8 NHWC; labels int32)."""
+    if has_idx(data_dir, split):
+        return load_idx(data_dir, split)
+    if name in LOCAL_DIRS and has_idx(LOCAL_DIRS[name][0], split):
+        return load_idx(LOCAL_DIRS[name][0], split)
+    return _load_tfds(name, split, data_dir)
+
+
+# ------------------------------------------------------------------------------------------- arrays
+def check_images(images):
+    """Validate an image (or vector) array and return it NHWC, uint8 or float32.
+
+    uint8 data are taken as [0, 255] and scaled later; float data must already lie in [-1, 1].
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]  # (N, H, W) grayscale
+    if images.ndim not in (2, 4):
+        raise ValueError(f"Expected images of shape (N, H, W, C) or (N, H, W), or vectors (N, d); got an array of "
+                         f"shape {images.shape}.")
+    if images.dtype == np.uint8:
+        return images
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(f"Expected uint8 images in [0, 255] or float images in [-1, 1]; got dtype {images.dtype}. "
+                         f"Convert with images.astype('uint8') or images / 127.5 - 1.")
+    low, high = float(images.min()), float(images.max())
+    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
+        raise ValueError(f"Float images must lie in [-1, 1]; these span [{low:.3g}, {high:.3g}]. Scale them, e.g. "
+                         f"x / 127.5 - 1 for [0, 255] data or 2 * x - 1 for [0, 1] data.")
+    return images.astype("float32")
+
+
+def labeled_subset(images, labels, per_class, seed=0):
+    """Exactly `per_class` examples of every class, drawn without replacement (seeded), in shuffled order."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(labels):
+        where = np.flatnonzero(labels == label)
+        if len(where) < per_class:
+            raise ValueError(f"Class {label} has only {len(where)} examples; cannot take {per_class} per class.")
+        chosen.append(rng.choice(where, per_class, replace=False))
+    chosen = rng.permutation(np.concatenate(chosen))
+    return np.asarray(images)[chosen], labels[chosen]
+
+
+def _scale(images):
+    if images.dtype == tf.uint8:
+        return tf.cast(images, tf.float32) / 127.5 - 1.0
+    return images
+
+
+def from_arrays(images, labels=None, batch_size=64, shuffle=True, drop_remainder=True, seed=None):
+    """A dataset of `(images, labels)` (or `images`) batches scaled to [-1, 1], shuffled every epoch.
+
+    Batches are gathered from in-memory tensors by shuffled indices, which keeps the input pipeline far
+    from being the bottleneck of a small GAN.
+    """
+    images = check_images(images)
+    if labels is not None:
+        labels = np.asarray(labels).astype("int32").reshape(-1)
+        if len(labels) != len(images):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels.")
+    if drop_remainder and len(images) < batch_size:
+        raise ValueError(f"Only {len(images)} examples, fewer than one batch of {batch_size}: lower batch_size.")
+    images = tf.constant(images)
+    labels = None if labels is None else tf.constant(labels)
+    ds = tf.data.Dataset.range(len(images))
+    if shuffle:
+        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+
+    def gather(index):
+        batch = _scale(tf.gather(images, index))
+        return batch if labels is None else (batch, tf.gather(labels, index))
+
+    return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
+
+
+def load(name, split="train", batch_size=64, shuffle=True, drop_remainder=True, data_dir=None,
+         labeled_per_class=None, seed=None):
+    """A batched, shuffled, prefetched dataset of `(images in [-1, 1], int32 labels)`.
+
+    Args:
+        name: a dataset name (see the module docstring for where it is read from), or numpy data:
+            `images` or `(images, labels)`.
+        split: "train" or "test" (TFDS names like "train[:10%]" work for TFDS datasets).
+        batch_size: examples per batch -- per discriminator update; see `GANModel.fit`.
+        drop_remainder: drop a last, smaller batch (training needs equal batches).
+        data_dir: a directory with IDX files, or TFDS's data directory.
+        labeled_per_class: keep exactly this many examples of every class (a labeled subset).
+        seed: shuffling and subset seed.
+    """
+    if isinstance(name, str):
+        images, labels = load_arrays(name, split, data_dir)
+    elif isinstance(name, (tuple, list)):
+        images, labels = name if len(name) == 2 else (name[0], None)
+    else:
+        images, labels = name, None
+    if labeled_per_class is not None:
+        if labels is None:
+            raise ValueError("labeled_per_class needs labels: pass (images, labels).")
+        images, labels = labeled_subset(images, labels, labeled_per_class, seed=seed or 0)
+    return from_arrays(images, labels, batch_size=batch_size, shuffle=shuffle, drop_remainder=drop_remainder,
+                       seed=seed)

@@ -1,0 +1,22 @@
+"""CGAN: Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014 (https://arxiv.org/abs/1411.1784)."""
+import keras
+
+from .gan import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class CGAN(GAN):
+    """The GAN game with G and D both conditioned on the class label y (eq. 2 of the paper):
+
+        min_G max_D E_x[log D(x|y)] + E_z[log(1 - D(G(z|y)|y))]
+
+    The networks receive y one-hot, joined to z and to D's input. Train on `(images, labels)` batches;
+    generated samples use uniformly drawn labels. `generate(n, labels=[...])` picks the classes.
+    """
+
+    conditional = True
+
+    def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
+        if not num_classes:
+            raise ValueError("CGAN is conditional: pass num_classes (e.g. 10 for Fashion-MNIST).")
+        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)

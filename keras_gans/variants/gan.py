@@ -1,0 +1,43 @@
+"""GAN: Goodfellow et al., "Generative Adversarial Networks", 2014 (https://arxiv.org/abs/1406.2661)."""
+import keras
+from keras import ops
+
+from .. import losses
+from ..base import GANModel
+
+GENERATOR_LOSSES = {"non_saturating": losses.non_saturating_generator_loss,
+                    "minimax": losses.minimax_generator_loss}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GAN(GANModel):
+    """The original GAN game: D tells real from generated samples, G tries to fool it.
+
+    Algorithm 1 of the paper: `d_steps` (the paper's k) discriminator updates, each on its own real batch,
+    then one generator update. `loss="non_saturating"` trains G on -log D(G(z)) (the paper's practical
+    advice), `loss="minimax"` on log(1 - D(G(z))).
+
+    Metrics: d_loss, g_loss, and d_real / d_fake, the mean probability D gives real and generated samples.
+    """
+
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(self, generator=None, discriminator=None, *, loss="non_saturating", **kwargs):
+        if loss not in GENERATOR_LOSSES:
+            raise ValueError(f"loss must be one of {sorted(GENERATOR_LOSSES)}, not {loss!r}.")
+        self.generator_objective = loss
+        super().__init__(generator, discriminator, **kwargs)
+
+    def discriminator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        real_logits = self.discriminate(real, labels)
+        fake_logits = self.discriminate(ops.stop_gradient(fake), fake_labels)
+        return {"d_loss": losses.minimax_discriminator_loss(real_logits, fake_logits),
+                "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
+
+    def generator_loss(self, batch_size):
+        fake, fake_labels = self.fakes(batch_size)
+        return {"g_loss": GENERATOR_LOSSES[self.generator_objective](self.discriminate(fake, fake_labels))}
+
+    def get_config(self):
+        return {**super().get_config(), "loss": self.generator_objective}

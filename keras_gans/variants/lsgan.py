@@ -1,0 +1,36 @@
+"""LSGAN: Mao et al., "Least Squares Generative Adversarial Networks", 2017 (https://arxiv.org/abs/1611.04076)."""
+import keras
+
+from .. import losses
+from ..base import GANModel
+
+# The two codings the paper proposes (section 3.2): eq. 8 (b - c = 1, b - a = 2: Pearson chi^2) and eq. 9.
+PEARSON_CODING = {"a": -1.0, "b": 1.0, "c": 0.0}
+ZERO_ONE_CODING = {"a": 0.0, "b": 1.0, "c": 1.0}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class LSGAN(GANModel):
+    """Least-squares GAN: D regresses real samples to b and fakes to a; G pushes D's output on fakes to c.
+
+        L_D = 1/2 E_x[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2],   L_G = 1/2 E_z[(D(G(z)) - c)^2]
+
+    Defaults a=0, b=c=1 (eq. 9); `LSGAN(**PEARSON_CODING)` gives a=-1, b=1, c=0 (eq. 8). D's output is linear.
+    """
+
+    def __init__(self, generator=None, discriminator=None, *, a=0.0, b=1.0, c=1.0, **kwargs):
+        self.a, self.b, self.c = float(a), float(b), float(c)
+        super().__init__(generator, discriminator, **kwargs)
+
+    def discriminator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(keras.ops.shape(real)[0])
+        real_out = self.discriminate(real, labels)
+        fake_out = self.discriminate(keras.ops.stop_gradient(fake), fake_labels)
+        return {"d_loss": losses.least_squares_discriminator_loss(real_out, fake_out, self.a, self.b)}
+
+    def generator_loss(self, batch_size):
+        fake, fake_labels = self.fakes(batch_size)
+        return {"g_loss": losses.least_squares_generator_loss(self.discriminate(fake, fake_labels), self.c)}
+
+    def get_config(self):
+        return {**super().get_config(), "a": self.a, "b": self.b, "c": self.c}

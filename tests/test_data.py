@@ -1,0 +1,108 @@
+import gzip
+import os
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from conftest import SUBSET
+from keras_gans import data
+
+
+def test_idx_reader_on_the_real_subset(fashion_mnist):
+    images, labels = fashion_mnist
+    assert images.shape == (400, 28, 28, 1) and images.dtype == np.uint8
+    assert labels.dtype == np.int32
+    assert np.bincount(labels).tolist() == [40] * 10
+    # Real clothing, not blank or random: mean intensity of Fashion-MNIST is about 73/255.
+    assert 50 < images.mean() < 100
+    raw = data.read_idx(os.path.join(SUBSET, "t10k-images-idx3-ubyte.gz"))
+    assert raw.shape == (200, 28, 28)
+
+
+def test_idx_reader_rejects_bad_and_truncated_files(tmp_path):
+    bad = tmp_path / "x-images-idx3-ubyte"
+    bad.write_bytes(b"PK\x03\x04 not idx")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        data.read_idx(str(bad))
+    with gzip.open(os.path.join(SUBSET, "train-images-idx3-ubyte.gz")) as f:
+        truncated = f.read()[:5000]
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(truncated)
+    with pytest.raises(ValueError, match="truncated"):
+        data.read_idx(str(path))
+
+
+def test_load_from_an_idx_directory():
+    ds = data.load("fashion_mnist", split="test", batch_size=32, data_dir=SUBSET, seed=0)
+    images, labels = next(iter(ds))
+    assert images.shape == (32, 28, 28, 1) and images.dtype == "float32"
+    assert -1.0 <= float(images.numpy().min()) and float(images.numpy().max()) <= 1.0
+    assert labels.dtype == "int32"
+    assert ds.cardinality().numpy() == 200 // 32  # drop_remainder
+    all_labels = np.concatenate([l.numpy() for _, l in data.load("x", split="test", batch_size=20, data_dir=SUBSET)])
+    assert sorted(all_labels.tolist()) == sorted([c for c in range(10) for _ in range(20)])
+
+
+def test_shuffling_is_seeded_and_differs_between_epochs():
+    ds = data.load("fashion_mnist", batch_size=400, data_dir=SUBSET, seed=3)
+    first, second = [next(iter(ds))[1].numpy() for _ in range(2)]
+    again = next(iter(data.load("fashion_mnist", batch_size=400, data_dir=SUBSET, seed=3)))[1].numpy()
+    assert not np.array_equal(first, second)
+    assert np.array_equal(first, again)
+
+
+def test_tfds_path_with_mock_data():
+    with tfds.testing.mock_data(num_examples=24):
+        ds = data.load("mnist", split="train", batch_size=8, seed=0)
+        images, labels = next(iter(ds))
+    assert images.shape == (8, 28, 28, 1) and images.dtype == "float32"
+    assert -1.0 <= float(images.numpy().min()) <= float(images.numpy().max()) <= 1.0
+    assert labels.dtype == "int32"
+    assert ds.cardinality().numpy() == 3
+
+
+def test_unknown_dataset_names_the_fix():
+    with pytest.raises(ValueError, match="Unknown dataset 'no_such_set'.*data_dir"):
+        data.load("no_such_set")
+
+
+def test_offline_tfds_failure_names_the_fix(monkeypatch):
+    def offline(*args, **kwargs):
+        raise ConnectionError("Failed to resolve storage.googleapis.com")
+
+    monkeypatch.setattr(tfds, "load", offline)
+    monkeypatch.setitem(data.LOCAL_DIRS, "fashion_mnist", ("/nonexistent", "dataset-fashion-mnist"))
+    with pytest.raises(RuntimeError, match="apt-get install dataset-fashion-mnist"):
+        data.load("fashion_mnist")
+    with pytest.raises(RuntimeError, match="internet access"):
+        data.load("mnist")
+
+
+def test_labeled_subset_has_exactly_n_per_class(fashion_mnist):
+    images, labels = data.labeled_subset(*fashion_mnist, per_class=7, seed=1)
+    assert np.bincount(labels).tolist() == [7] * 10 and len(images) == 70
+    ds = data.load(fashion_mnist, labeled_per_class=3, batch_size=30, seed=0)
+    _, batch_labels = next(iter(ds))
+    assert np.bincount(batch_labels.numpy()).tolist() == [3] * 10
+    with pytest.raises(ValueError, match="only 40 examples"):
+        data.labeled_subset(*fashion_mnist, per_class=41)
+
+
+def test_numpy_arrays_in_every_accepted_form(fashion_mnist):
+    images, labels = fashion_mnist
+    as_float = images.astype("float32") / 127.5 - 1
+    from_uint8 = next(iter(data.load((images[..., 0], labels), batch_size=400, shuffle=False)))[0].numpy()
+    from_float = next(iter(data.load(as_float, batch_size=400, shuffle=False))).numpy()
+    np.testing.assert_allclose(from_uint8, from_float, atol=1e-6)
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.zeros((10,), "uint8"), "shape"),
+    (np.zeros((2, 3, 28, 28, 1), "uint8"), "shape"),
+    (np.zeros((10, 28, 28, 1), "int64"), "dtype"),
+    (np.full((10, 28, 28, 1), 255.0, "float32"), r"\[-1, 1\]"),
+])
+def test_bad_arrays_get_a_clear_error(array, message):
+    with pytest.raises(ValueError, match=message):
+        data.load(array, batch_size=2)
