@@ -1,7 +1,8 @@
 """keras_gans: generative adversarial networks as Keras 3 models -- compile(), fit(), save, export."""
-from . import callbacks, data, images, losses, networks
+from . import callbacks, data, images, losses, networks, penalties
 from .base import GANModel
-from .variants import CGAN, DCGAN, GAN, LSGAN, VARIANTS
+from .variants import BEGAN, CGAN, DCGAN, DRAGAN, EBGAN, GAN, LSGAN, VARIANTS, WGAN, WGANGP
 
 __version__ = "0.1.0"
-__all__ = ["GANModel", "GAN", "CGAN", "DCGAN", "LSGAN", "VARIANTS", "callbacks", "data", "images", "losses", "networks"]
+__all__ = ["GANModel", "GAN", "CGAN", "DCGAN", "LSGAN", "WGAN", "WGANGP", "DRAGAN", "EBGAN", "BEGAN", "VARIANTS",
+           "callbacks", "data", "images", "losses", "networks", "penalties"]

@@ -3,7 +3,8 @@
 A variant (a "game") only says what its players minimise: it overrides `discriminator_loss` and
 `generator_loss`, each returning a dict of scalars with the loss under "d_loss" / "g_loss" and anything
 else worth tracking (names listed in the variant's `metric_names`). Games whose step is more than
-alternating updates (a control variable, weight clipping) add a hook, not a second loop.
+alternating updates (weight clipping, a control variable) use `after_discriminator_update`, not a
+second loop.
 
 One `fit` step is one round of the game:
 
@@ -305,13 +306,12 @@ class GANModel(keras.Model):
         for real, real_labels in zip(image_slices, label_slices):
             logs = self._update(self.d_optimizer, self.discriminator_variables, "d_loss",
                                 lambda: self.discriminator_loss(real, real_labels))
-            self.after_discriminator_update()
+            self.after_discriminator_update(logs)
             self._track(logs)
         batch_size = ops.shape(image_slices[0])[0]
         for _ in range(self.g_steps):
             self._track(self._update(self.g_optimizer, self.generator_variables, "g_loss",
                                      lambda: self.generator_loss(batch_size)))
-        self.after_step()
         self.step_counter.assign_add(1)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
@@ -333,11 +333,9 @@ class GANModel(keras.Model):
                 raise KeyError(f"{type(self).__name__} reports {name!r}; add it to metric_names.")
             self.trackers[name].update_state(value)
 
-    def after_discriminator_update(self):
-        """Hook run after every discriminator update (WGAN clips its critic here)."""
-
-    def after_step(self):
-        """Hook run after the generator updates of every step (BEGAN updates k_t here)."""
+    def after_discriminator_update(self, logs):
+        """Hook run after every discriminator update with the logs of its loss (WGAN clips its critic
+        here, BEGAN updates k_t)."""
 
     def discriminator_loss(self, real, labels=None):
         """{"d_loss": scalar, ...} for one real batch (labels for conditional games). Games override this."""

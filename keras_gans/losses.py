@@ -62,3 +62,70 @@ def least_squares_generator_loss(fake_outputs, c=1.0):
     `c` is the value G wants D to believe for fake data: c=1 (eq. 9) or c=0 (eq. 8).
     """
     return 0.5 * ops.mean(ops.square(_f32(fake_outputs) - c))
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """WGAN critic loss (Arjovsky et al., 2017, Algorithm 1), the negated Wasserstein-1 estimate:
+
+        L_D = E_z[D(G(z))] - E_x[D(x)]
+    """
+    return ops.mean(_f32(fake_scores)) - ops.mean(_f32(real_scores))
+
+
+def wasserstein_generator_loss(fake_scores):
+    """WGAN generator loss (Arjovsky et al., 2017, Algorithm 1):
+
+        L_G = -E_z[D(G(z))]
+    """
+    return -ops.mean(_f32(fake_scores))
+
+
+def reconstruction_energy(images, reconstructions, norm="l2"):
+    """Per-sample energy of an autoencoder discriminator, shape (batch,):
+
+        l2: mean_pixels (x - D(x))^2   (EBGAN, Zhao et al., 2017, eq. 3: D(x) = ||Dec(Enc(x)) - x||)
+        l1: mean_pixels |x - D(x)|     (BEGAN, Berthelot et al., 2017, eq. 1 with eta = 1)
+    """
+    difference = _f32(images) - _f32(reconstructions)
+    per_pixel = ops.square(difference) if norm == "l2" else ops.abs(difference)
+    return ops.mean(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=1)
+
+
+def energy_discriminator_loss(real_energy, fake_energy, margin):
+    """EBGAN discriminator loss (Zhao et al., 2017, eq. 1):
+
+        L_D = E_x[D(x)] + E_z[max(0, m - D(G(z)))]
+    """
+    return ops.mean(_f32(real_energy)) + ops.mean(ops.relu(margin - _f32(fake_energy)))
+
+
+def energy_generator_loss(fake_energy):
+    """EBGAN generator loss (Zhao et al., 2017, eq. 2), before the pulling-away term:
+
+        L_G = E_z[D(G(z))]
+    """
+    return ops.mean(_f32(fake_energy))
+
+
+def began_discriminator_loss(real_loss, fake_loss, k):
+    """BEGAN discriminator loss (Berthelot et al., 2017, eq. 4), with L(v) = mean |v - D(v)|:
+
+        L_D = L(x) - k_t L(G(z))
+    """
+    return _f32(real_loss) - _f32(k) * _f32(fake_loss)
+
+
+def began_k_update(k, real_loss, fake_loss, gamma=0.5, lambda_k=0.001):
+    """BEGAN's proportional control of k (Berthelot et al., 2017, eq. 4), keeping E[L(G(z))] = gamma E[L(x)]:
+
+        k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
+    """
+    return ops.clip(_f32(k) + lambda_k * (gamma * _f32(real_loss) - _f32(fake_loss)), 0.0, 1.0)
+
+
+def began_convergence(real_loss, fake_loss, gamma=0.5):
+    """BEGAN's global convergence measure (Berthelot et al., 2017, section 3.4.1):
+
+        M_global = L(x) + |gamma L(x) - L(G(z))|
+    """
+    return _f32(real_loss) + ops.abs(gamma * _f32(real_loss) - _f32(fake_loss))

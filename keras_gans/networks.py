@@ -193,6 +193,27 @@ def dcgan_discriminator(image_shape=(64, 64, 3), num_classes=None, filters=64, o
     return keras.Model(inputs, _logits(layers.Flatten()(h), output_units), name=name)
 
 
+# ------------------------------------------------------------------------------------- autoencoder
+def autoencoder_discriminator(image_shape=(28, 28, 1), num_classes=None, embedding_dim=32, filters=64,
+                              activation="relu", normalization="batch", name="discriminator"):
+    """The autoencoder discriminator of EBGAN/BEGAN for small images, as in the public model collections:
+    conv `filters` 4x4 s2 + activation -> FC `embedding_dim` (the code S) -> FC filters*(H/2)*(W/2)
+    (+ normalization + activation) -> deconv C 4x4 s2 (linear). Outputs `[reconstruction, embedding]`."""
+    _check_divisible(image_shape, 2, "autoencoder")
+    height, width, channels = image_shape
+    inputs, x, one_hot = _inputs(tuple(image_shape), num_classes, "images")
+    h = layers.Conv2D(filters, 4, 2, "same", kernel_initializer=_init(), name="conv")(_join_labels(x, one_hot))
+    h = layers.Activation(activation)(h)
+    embedding = layers.Dense(embedding_dim, kernel_initializer=_init(), name="embedding")(layers.Flatten()(h))
+    h = layers.Dense(filters * (height // 2) * (width // 2), kernel_initializer=_init(), name="decode")(embedding)
+    h = layers.Activation(activation)(_normalization(normalization, "decode_norm")(h))
+    h = layers.Reshape((height // 2, width // 2, filters))(h)
+    h = layers.Conv2DTranspose(channels, 4, 2, "same", kernel_initializer=_init(), name="deconv")(h)
+    reconstruction = layers.Activation("linear", dtype="float32", name="reconstruction")(h)
+    embedding = layers.Activation("linear", dtype="float32", name="code")(embedding)
+    return keras.Model(inputs, [reconstruction, embedding], name=name)
+
+
 # ---------------------------------------------------------------------------------------- selection
 _GENERATORS = {"mlp": mlp_generator, "infogan": infogan_generator, "dcgan": dcgan_generator}
 _DISCRIMINATORS = {"mlp": mlp_discriminator, "infogan": infogan_discriminator, "dcgan": dcgan_discriminator}

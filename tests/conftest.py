@@ -52,3 +52,7 @@ def tiny(cls, num_classes=None, **kwargs):
     if num_classes:
         kwargs["num_classes"] = num_classes
     return cls(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=1, **kwargs)
+
+
+def tiny_autoencoder(num_classes=None):
+    return networks.autoencoder_discriminator(IMAGE_SHAPE, num_classes, embedding_dim=8, filters=8)

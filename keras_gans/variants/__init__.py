@@ -1,7 +1,13 @@
 """The games. `VARIANTS` maps the names the CLI accepts to classes; add a new game here."""
+from .began import BEGAN
 from .cgan import CGAN
 from .dcgan import DCGAN
+from .dragan import DRAGAN
+from .ebgan import EBGAN
 from .gan import GAN
 from .lsgan import LSGAN
+from .wgan import WGAN
+from .wgan_gp import WGANGP
 
-VARIANTS = {"gan": GAN, "cgan": CGAN, "dcgan": DCGAN, "lsgan": LSGAN}
+VARIANTS = {"gan": GAN, "cgan": CGAN, "dcgan": DCGAN, "lsgan": LSGAN, "wgan": WGAN, "wgan_gp": WGANGP,
+            "dragan": DRAGAN, "ebgan": EBGAN, "began": BEGAN}

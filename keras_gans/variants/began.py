@@ -1,0 +1,60 @@
+"""BEGAN: Berthelot, Schumm & Metz, "BEGAN: Boundary Equilibrium Generative Adversarial Networks", 2017
+(https://arxiv.org/abs/1703.10717)."""
+import keras
+from keras import ops
+
+from .. import losses, networks
+from ..base import GANModel
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class BEGAN(GANModel):
+    """Boundary equilibrium GAN: D is an autoencoder with L(v) = mean |v - D(v)| (eq. 4 of the paper).
+
+        L_D = L(x) - k_t L(G(z)),    L_G = L(G(z))
+        k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1),   k_0 = 0
+
+    `gamma` (0.5) is the diversity ratio E[L(G(z))] / E[L(x)] the control keeps; `lambda_k` = 0.001.
+    k_t is a non-trainable model variable, so checkpoints keep it. Metrics: k_t and `convergence`,
+    M_global = L(x) + |gamma L(x) - L(G(z))|.
+    """
+
+    metric_names = ("d_loss", "g_loss", "real_loss", "fake_loss", "k_t", "convergence")
+
+    def __init__(self, generator=None, discriminator=None, *, gamma=0.5, lambda_k=0.001, **kwargs):
+        self.gamma, self.lambda_k = float(gamma), float(lambda_k)
+        super().__init__(generator, discriminator, **kwargs)
+        # "mean": under tf.distribute each replica proposes k_{t+1} from its batch; they are averaged.
+        self.k_t = keras.Variable(0.0, trainable=False, name="k_t", aggregation="mean")
+
+    def build_discriminator(self):
+        return networks.autoencoder_discriminator(self.image_shape, self.num_classes, activation="elu",
+                                                  normalization=None)
+
+    def default_optimizers(self):
+        return keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5)
+
+    def autoencoder_loss(self, images, labels):
+        """L(v) = mean |v - D(v)| over the batch."""
+        reconstruction, _ = self.discriminate(images, labels)
+        return ops.mean(losses.reconstruction_energy(images, reconstruction, "l1"))
+
+    def discriminator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        real_loss = self.autoencoder_loss(real, labels)
+        fake_loss = self.autoencoder_loss(ops.stop_gradient(fake), fake_labels)
+        k_t = ops.copy(self.k_t)  # the value this update uses, read before after_discriminator_update moves it
+        return {"d_loss": losses.began_discriminator_loss(real_loss, fake_loss, k_t),
+                "real_loss": real_loss, "fake_loss": fake_loss, "k_t": k_t,
+                "convergence": losses.began_convergence(real_loss, fake_loss, self.gamma)}
+
+    def generator_loss(self, batch_size):
+        fake, fake_labels = self.fakes(batch_size)
+        return {"g_loss": self.autoencoder_loss(fake, fake_labels)}
+
+    def after_discriminator_update(self, logs):
+        self.k_t.assign(losses.began_k_update(self.k_t, logs["real_loss"], logs["fake_loss"], self.gamma,
+                                              self.lambda_k))
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma, "lambda_k": self.lambda_k}

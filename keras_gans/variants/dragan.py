@@ -1,0 +1,42 @@
+"""DRAGAN: Kodali et al., "On Convergence and Stability of GANs", 2017 (https://arxiv.org/abs/1705.07215)."""
+import keras
+from keras import ops
+
+from .. import penalties
+from .gan import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class DRAGAN(GAN):
+    """The GAN game with a gradient penalty on points around the real data only (eq. 8 of the paper):
+
+        L_D = L_D^GAN + lambda E[(||grad D(x + delta)||_2 - k)^2]
+        x + delta = x + alpha * 0.5 std(x) u,   u ~ U[0, 1] per pixel, alpha ~ U[0, 1] per sample
+
+    (the perturbation of the authors' code). lambda = `penalty_weight` (10), k = 1; `one_sided=True`
+    penalises only E[max(0, ||grad D||^2 - k)].
+    """
+
+    metric_names = GAN.metric_names + ("gradient_penalty",)
+
+    def __init__(self, generator=None, discriminator=None, *, penalty_weight=10.0, k=1.0, one_sided=False,
+                 **kwargs):
+        self.penalty_weight, self.k, self.one_sided = float(penalty_weight), float(k), bool(one_sided)
+        super().__init__(generator, discriminator, **kwargs)
+
+    def perturb(self, real):
+        """Points around the real batch at which the penalty is taken."""
+        alpha = self.sample_uniform((ops.shape(real)[0],) + (1,) * len(self.image_shape))
+        return penalties.dragan_perturb(real, self.sample_uniform(ops.shape(real)), alpha)
+
+    def discriminator_loss(self, real, labels=None):
+        logs = super().discriminator_loss(real, labels)
+        penalty = penalties.dragan_penalty(lambda x: self.discriminate(x, labels), self.perturb(real),
+                                           self.k, self.one_sided)
+        logs["d_loss"] = logs["d_loss"] + self.penalty_weight * penalty
+        logs["gradient_penalty"] = penalty
+        return logs
+
+    def get_config(self):
+        return {**super().get_config(), "penalty_weight": self.penalty_weight, "k": self.k,
+                "one_sided": self.one_sided}

@@ -1,0 +1,50 @@
+"""EBGAN: Zhao, Mathieu & LeCun, "Energy-based Generative Adversarial Network", 2017
+(https://arxiv.org/abs/1609.03126)."""
+import keras
+from keras import ops
+
+from .. import losses, networks, penalties
+from ..base import GANModel
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class EBGAN(GANModel):
+    """Energy-based GAN: D is an autoencoder whose energy is its per-pixel mean squared reconstruction error.
+
+        L_D = D(x) + [m - D(G(z))]^+
+        L_G = D(G(z)) + w f_PT(S)      f_PT: the pulling-away term on the encoder's codes S of the fake batch
+
+    `margin` m (1.0, for energies that are per-pixel means of images in [-1, 1]); `pt_weight` w = 0.1
+    (EBGAN-PT), 0 for plain EBGAN. Metrics: real_energy, fake_energy, pulling_away.
+    """
+
+    metric_names = ("d_loss", "g_loss", "real_energy", "fake_energy", "pulling_away")
+
+    def __init__(self, generator=None, discriminator=None, *, margin=1.0, pt_weight=0.1, **kwargs):
+        self.margin, self.pt_weight = float(margin), float(pt_weight)
+        super().__init__(generator, discriminator, **kwargs)
+
+    def build_discriminator(self):
+        return networks.autoencoder_discriminator(self.image_shape, self.num_classes)
+
+    def energy(self, images, labels):
+        """Per-sample energies and encoder codes of a batch."""
+        reconstruction, codes = self.discriminate(images, labels)
+        return losses.reconstruction_energy(images, reconstruction, "l2"), codes
+
+    def discriminator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        real_energy, _ = self.energy(real, labels)
+        fake_energy, _ = self.energy(ops.stop_gradient(fake), fake_labels)
+        return {"d_loss": losses.energy_discriminator_loss(real_energy, fake_energy, self.margin),
+                "real_energy": ops.mean(real_energy), "fake_energy": ops.mean(fake_energy)}
+
+    def generator_loss(self, batch_size):
+        fake, fake_labels = self.fakes(batch_size)
+        energy, codes = self.energy(fake, fake_labels)
+        pulling_away = penalties.pulling_away_term(codes)
+        return {"g_loss": losses.energy_generator_loss(energy) + self.pt_weight * pulling_away,
+                "pulling_away": pulling_away}
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin, "pt_weight": self.pt_weight}

@@ -1,0 +1,60 @@
+"""WGAN: Arjovsky, Chintala & Bottou, "Wasserstein GAN", 2017 (https://arxiv.org/abs/1701.07875)."""
+import keras
+from keras import ops
+
+from .. import losses
+from ..base import GANModel
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class WGAN(GANModel):
+    """The Wasserstein game (Algorithm 1 of the paper): a critic D with a linear output estimates the
+    Wasserstein-1 distance E[D(x)] - E[D(G(z))]; the generator minimises -E[D(G(z))].
+
+        critic loss   E_z[D(G(z))] - E_x[D(x)],   then clip every critic weight to [-c, c]
+        G loss        -E_z[D(G(z))]
+
+    `n_critic` critic updates (each on its own real batch) per generator update; RMSprop(5e-5) for both.
+    Metrics: d_loss, g_loss and `wasserstein`, the critic's estimate E[D(x)] - E[D(G(z))].
+    """
+
+    metric_names = ("d_loss", "g_loss", "wasserstein")
+
+    def __init__(self, generator=None, discriminator=None, *, n_critic=5, clip_value=0.01, **kwargs):
+        self.clip_value = clip_value
+        super().__init__(generator, discriminator, d_steps=n_critic, **kwargs)
+
+    @property
+    def n_critic(self):
+        return self.d_steps
+
+    @property
+    def critic(self):
+        return self.discriminator
+
+    def default_optimizers(self):
+        return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
+
+    def critic_loss(self, real, labels, fake, fake_labels):
+        loss = losses.wasserstein_critic_loss(self.discriminate(real, labels), self.discriminate(fake, fake_labels))
+        return {"d_loss": loss, "wasserstein": -loss}
+
+    def discriminator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        return self.critic_loss(real, labels, ops.stop_gradient(fake), fake_labels)
+
+    def generator_loss(self, batch_size):
+        fake, fake_labels = self.fakes(batch_size)
+        return {"g_loss": losses.wasserstein_generator_loss(self.discriminate(fake, fake_labels))}
+
+    def after_discriminator_update(self, logs):
+        # Weight clipping keeps the critic (roughly) K-Lipschitz.
+        if self.clip_value:
+            for weight in self.critic.trainable_variables:
+                weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
+
+    def get_config(self):
+        config = super().get_config()
+        config["n_critic"] = config.pop("d_steps")
+        config["clip_value"] = self.clip_value
+        return config

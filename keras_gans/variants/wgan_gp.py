@@ -1,0 +1,50 @@
+"""WGAN-GP: Gulrajani et al., "Improved Training of Wasserstein GANs", 2017 (https://arxiv.org/abs/1704.00028)."""
+import keras
+from keras import ops
+
+from .. import networks, penalties
+from .wgan import WGAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class WGANGP(WGAN):
+    """WGAN with a gradient penalty instead of weight clipping (Algorithm 1 of the paper):
+
+        critic loss   E_z[D(G(z))] - E_x[D(x)] + lambda E_x_hat[(||grad D(x_hat)||_2 - 1)^2]
+        x_hat         eps x + (1 - eps) G(z),  eps ~ U[0, 1] drawn per sample
+
+    lambda = `gradient_penalty_weight` (10), n_critic = 5, Adam(1e-4, beta_1=0, beta_2=0.9), and no batch
+    norm in the critic (the penalty is per sample): the default critic uses layer normalization.
+    """
+
+    metric_names = WGAN.metric_names + ("gradient_penalty",)
+
+    def __init__(self, generator=None, discriminator=None, *, n_critic=5, gradient_penalty_weight=10.0, **kwargs):
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
+        kwargs["clip_value"] = None
+        super().__init__(generator, discriminator, n_critic=n_critic, **kwargs)
+
+    def build_discriminator(self):
+        return networks.build_discriminator(self.architecture, self.image_shape, self.num_classes,
+                                            normalization="layer")
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+                keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+
+    def discriminator_loss(self, real, labels=None):
+        batch_size = ops.shape(real)[0]
+        fake, fake_labels = self.fakes(batch_size)
+        fake = ops.stop_gradient(fake)
+        logs = self.critic_loss(real, labels, fake, fake_labels)
+        epsilon = self.sample_uniform((batch_size,) + (1,) * len(self.image_shape))
+        penalty = penalties.gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, epsilon)
+        logs["d_loss"] = logs["d_loss"] + self.gradient_penalty_weight * penalty
+        logs["gradient_penalty"] = penalty
+        return logs
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("clip_value")
+        config["gradient_penalty_weight"] = self.gradient_penalty_weight
+        return config

@@ -1,0 +1,152 @@
+"""WGAN, WGAN-GP, DRAGAN, EBGAN and BEGAN: fit on real Fashion-MNIST, their mechanics, save/load."""
+import numpy as np
+import pytest
+
+import keras
+import keras_gans
+from conftest import IMAGE_SHAPE, LATENT_DIM, tiny, tiny_autoencoder, tiny_networks
+from keras_gans import penalties
+
+
+def tiny_autoencoder_game(cls, **kwargs):
+    generator, _ = tiny_networks()
+    return cls(generator, tiny_autoencoder(), image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=1, **kwargs)
+
+
+GAMES = {
+    "wgan": (lambda: tiny(keras_gans.WGAN, n_critic=2), ("wasserstein",)),
+    "wgan_gp": (lambda: tiny(keras_gans.WGANGP, n_critic=2), ("wasserstein", "gradient_penalty")),
+    "dragan": (lambda: tiny(keras_gans.DRAGAN), ("gradient_penalty", "d_real")),
+    "dragan_one_sided": (lambda: tiny(keras_gans.DRAGAN, one_sided=True), ("gradient_penalty",)),
+    "ebgan": (lambda: tiny_autoencoder_game(keras_gans.EBGAN), ("real_energy", "fake_energy", "pulling_away")),
+    "began": (lambda: tiny_autoencoder_game(keras_gans.BEGAN), ("k_t", "convergence")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_fit_on_real_data_records_finite_game_metrics(name, dataset):
+    make, extra_metrics = GAMES[name]
+    model = make()
+    model.compile()
+    g_before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    history = model.fit(dataset.take(4), epochs=2, verbose=0)
+    for metric in ("d_loss", "g_loss") + extra_metrics:
+        assert len(history.history[metric]) == 2 and np.all(np.isfinite(history.history[metric])), metric
+    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(g_before, model.generator.trainable_weights))
+
+
+def test_wgan_clips_every_critic_weight_and_counts_critic_steps(dataset):
+    model = tiny(keras_gans.WGAN, n_critic=3, clip_value=0.01)
+    model.compile(d_optimizer=keras.optimizers.RMSprop(1e-2), g_optimizer=keras.optimizers.RMSprop(1e-3))
+    model.fit(dataset.take(9), epochs=1, verbose=0)
+    for weight in model.critic.trainable_weights:
+        assert np.abs(weight.numpy()).max() <= 0.01 + 1e-7, weight.path
+    # The kernels really hit the bound (lr 1e-2 moves them past it), so clipping did the work.
+    assert max(np.abs(w.numpy()).max() for w in model.critic.trainable_weights) == pytest.approx(0.01)
+    assert int(model.g_optimizer.iterations.numpy()) == 3
+    assert int(model.d_optimizer.iterations.numpy()) == 3 * 3
+    assert model.n_critic == 3
+
+
+def test_wgan_defaults_follow_the_paper():
+    model = keras_gans.WGAN(seed=0)
+    d_optimizer, g_optimizer = model.default_optimizers()
+    assert isinstance(d_optimizer, keras.optimizers.RMSprop) and float(d_optimizer.learning_rate) == pytest.approx(5e-5)
+    assert model.n_critic == 5 and model.clip_value == 0.01
+    gp = keras_gans.WGANGP(seed=0)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in gp.critic.layers)
+    adam = gp.default_optimizers()[0]
+    assert (adam.beta_1, adam.beta_2, gp.gradient_penalty_weight, gp.n_critic) == (0.0, 0.9, 10.0, 5)
+
+
+def test_wgan_gp_draws_epsilon_per_sample(dataset, monkeypatch):
+    seen = []
+    original = penalties.gradient_penalty
+
+    def spy(critic_fn, real, fake, epsilon, target=1.0):
+        seen.append(np.asarray(epsilon))
+        return original(critic_fn, real, fake, epsilon, target)
+
+    monkeypatch.setattr(penalties, "gradient_penalty", spy)
+    model = tiny(keras_gans.WGANGP, n_critic=1)
+    model.compile(run_eagerly=True)
+    model.fit(dataset.take(2), epochs=1, verbose=0)
+    assert len(seen) == 2
+    epsilon = seen[0]
+    assert epsilon.shape == (16, 1, 1, 1)
+    assert len(np.unique(epsilon)) == 16 and 0 <= epsilon.min() and epsilon.max() < 1
+    assert not np.array_equal(seen[0], seen[1])
+
+
+def test_dragan_penalises_only_points_around_the_real_batch(dataset, monkeypatch):
+    seen = {"real": [], "points": []}
+    perturb, penalty = penalties.dragan_perturb, penalties.dragan_penalty
+
+    def spy_perturb(real, *args, **kwargs):
+        seen["real"].append(np.asarray(real))
+        return perturb(real, *args, **kwargs)
+
+    def spy_penalty(critic_fn, perturbed_real, *args, **kwargs):
+        seen["points"].append(np.asarray(perturbed_real))
+        return penalty(critic_fn, perturbed_real, *args, **kwargs)
+
+    monkeypatch.setattr(penalties, "dragan_perturb", spy_perturb)
+    monkeypatch.setattr(penalties, "dragan_penalty", spy_penalty)
+    model = tiny(keras_gans.DRAGAN)
+    model.compile(run_eagerly=True)
+    model.fit(dataset.take(1), epochs=1, verbose=0)
+    real, points = seen["real"][0], seen["points"][0]
+    # The batch perturbed is the real training batch (not generated images) ...
+    assert real.min() >= -1 and np.abs(np.sort(real.ravel())[:100] + 1).max() < 1e-6  # real black background
+    # ... and every penalty point is its real image moved by at most 0.5 std(x), in the positive direction.
+    offset = points - real
+    assert offset.min() >= -1e-6 and offset.max() <= 0.5 * real.std() + 1e-6
+    assert offset.max() > 0.1 * real.std()
+
+
+def test_began_k_t_follows_its_control_law_and_survives_save_load(dataset, tmp_path):
+    model = tiny_autoencoder_game(keras_gans.BEGAN, lambda_k=0.05)
+    model.compile()
+    history = model.fit(dataset.take(3), epochs=1, verbose=0)
+    k = float(model.k_t.numpy())
+    assert 0.0 < k <= 1.0  # moved from k_0 = 0: the fakes start with a lower loss than gamma L(x) allows
+    assert history.history["k_t"][0] < k  # the metric reports the k used by each update
+    path = str(tmp_path / "began.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is keras_gans.BEGAN and float(loaded.k_t.numpy()) == k
+    assert loaded.lambda_k == 0.05 and loaded.gamma == 0.5
+    np.testing.assert_array_equal(model.generate(4, seed=2), loaded.generate(4, seed=2))
+
+
+def test_began_single_step_matches_the_formula(dataset):
+    model = tiny_autoencoder_game(keras_gans.BEGAN, lambda_k=0.3, gamma=0.7)
+    model.compile(run_eagerly=True)
+    model.k_t.assign(0.4)
+    seen = {}
+
+    class Keep(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.update(logs)
+
+    model.fit(dataset.take(1), epochs=1, verbose=0, callbacks=[Keep()])
+    expected = np.clip(0.4 + 0.3 * (0.7 * seen["real_loss"] - seen["fake_loss"]), 0, 1)
+    assert float(model.k_t.numpy()) == pytest.approx(expected, rel=1e-5)
+    assert seen["k_t"] == pytest.approx(0.4)
+    assert seen["convergence"] == pytest.approx(seen["real_loss"] + abs(0.7 * seen["real_loss"] - seen["fake_loss"]),
+                                                rel=1e-5)
+
+
+@pytest.mark.parametrize("cls, options", [(keras_gans.WGAN, {"n_critic": 3, "clip_value": 0.05}),
+                                          (keras_gans.WGANGP, {"n_critic": 2, "gradient_penalty_weight": 5.0}),
+                                          (keras_gans.DRAGAN, {"one_sided": True, "k": 2.0}),
+                                          (keras_gans.EBGAN, {"margin": 3.0, "pt_weight": 0.0})],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_configs_round_trip(cls, options, tmp_path):
+    model = tiny_autoencoder_game(cls, **options) if cls is keras_gans.EBGAN else tiny(cls, **options)
+    model.compile()
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = cls.load(path)
+    for key, value in options.items():
+        assert getattr(loaded, key) == value
