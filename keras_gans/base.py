@@ -18,6 +18,7 @@ so that this is invisible to the user: each batch the dataset yields is one disc
 epoch shows every real example to the discriminator once, and History counts generator steps.
 """
 import os
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -79,7 +80,8 @@ class GANModel(keras.Model):
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
                                            aggregation="only_first_replica")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
-        self._draws = 0
+        # MirroredStrategy traces train_step for its replicas in parallel threads: one draw count per thread.
+        self._trace = threading.local()
         # The networks exist already; without this, fit() would "build" the model by calling call() on a
         # batch of images, which are not latent vectors (keras3-gan-facts item 3).
         self.built = True
@@ -161,33 +163,42 @@ class GANModel(keras.Model):
         self.compile(**config)
 
     # ------------------------------------------------------------------------------------- sampling
-    def _next_seed(self):
-        """A fresh stateless seed for one draw of this training step, different on every replica.
+    def _draw(self, sampler, shape):
+        """One random draw inside `train_step`, for this replica's rows of the global batch.
 
-        `train_step` is traced once (per replica); the Python counter numbers its draws in trace order."""
-        self._draws += 1
-        replica, _ = _replica_context()
+        The draw is a stateless function of (seed, step, draw number): every replica draws the whole global
+        batch and keeps its own rows. So replicas get different noise, and one step on R replicas x B rows
+        uses exactly the noise of one step on 1 replica x R*B rows. `train_step` is traced once (per
+        replica, each in its own thread); a per-thread counter numbers its draws in trace order."""
+        self._trace.draws = getattr(self._trace, "draws", 0) + 1
         seed = tf.random.experimental.stateless_fold_in(tf.constant([self.seed, 0], tf.int64),
                                                         tf.convert_to_tensor(self.step_counter))
-        seed = tf.random.experimental.stateless_fold_in(seed, self._draws)
-        return tf.random.experimental.stateless_fold_in(seed, replica)
+        seed = tf.random.experimental.stateless_fold_in(seed, self._trace.draws)
+        replica, replicas = _replica_context()
+        if replicas == 1:
+            return sampler(shape, seed)
+        rows = shape[0]
+        values = sampler((rows * replicas,) + tuple(shape[1:]), seed)
+        return values[replica * rows:(replica + 1) * rows]
 
     def _latent(self, n, seed):
+        shape = (n, self.latent_dim)
         if self.latent_prior == "uniform":
-            return tf.random.stateless_uniform((n, self.latent_dim), seed, minval=-1.0, maxval=1.0)
-        return tf.random.stateless_normal((n, self.latent_dim), seed)
+            return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
+        return tf.random.stateless_normal(shape, seed)
 
     def sample_latent(self, n):
         """z for one draw inside `train_step`: (n, latent_dim) from the latent prior."""
-        return self._latent(n, self._next_seed())
+        return self._draw(lambda shape, seed: self._latent(shape[0], seed), (n,))
 
     def sample_labels(self, n):
         """Uniformly random class labels for one draw inside `train_step` (conditional games)."""
-        return tf.random.stateless_uniform((n,), self._next_seed(), 0, self.num_classes, dtype=tf.int32)
+        return self._draw(lambda shape, seed: tf.random.stateless_uniform(shape, seed, 0, self.num_classes,
+                                                                          dtype=tf.int32), (n,))
 
     def sample_uniform(self, shape):
-        """U[0, 1) noise of `shape` for one draw inside `train_step` (penalty interpolation, ...)."""
-        return tf.random.stateless_uniform(shape, self._next_seed())
+        """U[0, 1) noise whose first axis is the batch, for one draw inside `train_step`."""
+        return self._draw(lambda shape, seed: tf.random.stateless_uniform(shape, seed), tuple(shape))
 
     def generator_inputs(self, n, labels=None):
         """Generator input for n fresh samples: z, or [z, labels] for conditional models (random labels
@@ -277,30 +288,42 @@ class GANModel(keras.Model):
             first = next(iter(x.take(1)))
             images, labels, _ = keras.utils.unpack_x_y_sample_weight(first)
             self.check_batch(images, labels)
-            if self.d_steps > 1:
-                x = self._regroup(x, int(images.shape[0]))
+            x = self._regroup(x, int(images.shape[0]))
         elif x is not None and not hasattr(x, "__next__") and not isinstance(x, keras.utils.PyDataset):
             self.check_batch(np.asarray(x[:2]), None if y is None else np.asarray(y[:2]))
             batch_size = (batch_size or 32) * self.d_steps
         return super().fit(x, y, batch_size=batch_size, **kwargs)
 
     def _regroup(self, dataset, batch_size):
-        """Join every d_steps consecutive batches into one batch of d_steps * batch_size."""
+        """One dataset element per fit step: d_steps consecutive batches, laid out for the replicas.
+
+        A distribution strategy hands replica r the r-th contiguous block of each element; the layout
+        gives that block the r-th part of every one of the d_steps batches, so each discriminator update
+        uses one whole real batch across the replicas, as it does on one device."""
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if batch_size % replicas:
+            raise ValueError(f"A batch of {batch_size} cannot be split evenly across {replicas} replicas; use a "
+                             f"batch size divisible by {replicas}.")
+        if self.d_steps == 1:
+            return dataset
         if any(spec.shape[0] is None for spec in tf.nest.flatten(dataset.element_spec)):
-            # Unequal batches: rebatch evens them out, at the price of an unknown length.
-            return dataset.rebatch(batch_size * self.d_steps, drop_remainder=True)
-        # Equal batches (drop_remainder=True): a reshape keeps the dataset's length known, which a
-        # distribution strategy needs to end an epoch without a partial step.
-        merge = lambda t: tf.reshape(t, [-1] + t.shape[2:].as_list())
+            raise ValueError(f"With d_steps={self.d_steps}, fit needs batches of one static size: batch the "
+                             f"dataset with drop_remainder=True (keras_gans.data.load does).")
+
+        def layout(t):
+            parts = tf.reshape(t, [self.d_steps, replicas, batch_size // replicas] + t.shape[2:].as_list())
+            parts = tf.transpose(parts, [1, 0] + list(range(2, len(parts.shape))))
+            return tf.reshape(parts, [self.d_steps * batch_size] + t.shape[2:].as_list())
+
         return dataset.batch(self.d_steps, drop_remainder=True).map(
-            lambda *batch: tf.nest.map_structure(merge, batch if len(batch) > 1 else batch[0]),
+            lambda *batch: tf.nest.map_structure(layout, batch if len(batch) > 1 else batch[0]),
             num_parallel_calls=tf.data.AUTOTUNE)
 
     def train_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         if self.num_classes and labels is None:
             raise ValueError(f"{type(self).__name__} is conditional: its batches must be (images, labels).")
-        self._draws = 0
+        self._trace.draws = 0
         image_slices = ops.split(images, self.d_steps, axis=0)
         label_slices = ops.split(labels, self.d_steps, axis=0) if self.num_classes else [None] * self.d_steps
         for real, real_labels in zip(image_slices, label_slices):
@@ -349,6 +372,34 @@ class GANModel(keras.Model):
     def metrics(self):
         # Listed so that Keras resets them every epoch.
         return list(self.trackers.values())
+
+    # ------------------------------------------------------------------------------------ exporting
+    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+        """Write the generator as a TensorFlow SavedModel for serving (TF Serving, `tf.saved_model.load`,
+        `keras.layers.TFSMLayer`), without any keras_gans code.
+
+        Its `serve` endpoint (also the `serving_default` signature) maps
+          unconditional models: z, float32 (batch, latent_dim)                      -> images
+          conditional models:   {"z": float32 (batch, latent_dim), "labels": int32 (batch,)} -> images
+        with images float32 (batch, *image_shape) in [-1, 1] (signature output "output_0"); the batch size
+        is free. Other formats go to `keras.Model.export`.
+        """
+        if format != "tf_saved_model":
+            return super().export(filepath, format=format, verbose=verbose, **kwargs)
+        archive = keras.export.ExportArchive()
+        archive.track(self.generator)
+        z = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
+        if self.num_classes:
+            # One dict argument: an endpoint of two positional tensors cannot be called through TFSMLayer
+            # (keras3-gan-facts item 7).
+            signature = {"z": z, "labels": tf.TensorSpec([None], tf.int32, name="labels")}
+            archive.add_endpoint("serve", lambda inputs: self.generator([inputs["z"], inputs["labels"]],
+                                                                        training=False),
+                                 input_signature=[signature])
+        else:
+            archive.add_endpoint("serve", lambda z: self.generator(z, training=False), input_signature=[z])
+        archive.write_out(filepath, verbose=bool(verbose))
+        return filepath
 
     # ---------------------------------------------------------------------------------- serializing
     def get_config(self):

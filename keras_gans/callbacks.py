@@ -5,35 +5,47 @@ import os
 import keras
 import numpy as np
 
-from .images import save_grid
+from .images import save_grid, tile
 
 
 class SampleGrid(keras.callbacks.Callback):
     """Every `every` epochs, write a PNG grid of samples from fixed noise to `directory/epoch_NNN.png`.
 
     The same latent vectors are used at every epoch (from `seed`), so the grids show how the same samples
-    evolve. Conditional models get one row per class with `columns` samples each.
+    evolve. Conditional models get one row per class with `columns` samples each. With `log_dir`, the grid
+    is also logged with `tf.summary.image` for TensorBoard (use the log_dir of `keras.callbacks.TensorBoard`).
     """
 
-    def __init__(self, directory, every=1, n=64, columns=None, seed=0):
+    def __init__(self, directory, every=1, n=64, columns=None, seed=0, log_dir=None):
         super().__init__()
         self.directory, self.every, self.n, self.columns, self.seed = directory, every, n, columns, seed
+        self.log_dir = log_dir
         self.paths = []
+        self._writer = None
 
-    def write(self, path):
+    def samples(self):
+        """(images, columns) of the grid: the same latent vectors every time."""
         num_classes = getattr(self.model, "num_classes", None)
         if num_classes:
             columns = self.columns or 10
             labels = np.repeat(np.arange(num_classes), columns)
-            images = self.model.generate(len(labels), labels=labels, seed=self.seed)
-        else:
-            columns = self.columns or int(math.ceil(math.sqrt(self.n)))
-            images = self.model.generate(self.n, seed=self.seed)
-        return save_grid(images, path, columns)
+            return self.model.generate(len(labels), labels=labels, seed=self.seed), columns
+        return self.model.generate(self.n, seed=self.seed), self.columns or int(math.ceil(math.sqrt(self.n)))
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0:
-            self.paths.append(self.write(os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")))
+        if (epoch + 1) % self.every:
+            return
+        images, columns = self.samples()
+        self.paths.append(save_grid(images, os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png"), columns))
+        if self.log_dir:
+            import tensorflow as tf
+
+            # Into the same event files as keras.callbacks.TensorBoard(log_dir) writes its scalars.
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
+            with self._writer.as_default():
+                tf.summary.image("samples", tile(images, columns)[None], step=epoch + 1)
+            self._writer.flush()
 
 
 def _finite(logs):

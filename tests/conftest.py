@@ -56,3 +56,10 @@ def tiny(cls, num_classes=None, **kwargs):
 
 def tiny_autoencoder(num_classes=None):
     return networks.autoencoder_discriminator(IMAGE_SHAPE, num_classes, embedding_dim=8, filters=8)
+
+
+@pytest.fixture(scope="session")
+def mirrored():
+    """One MirroredStrategy over the two logical CPUs for the whole session: strategies created one after
+    another in one process share TensorFlow's collective-op keys, and their all-reduces then collide."""
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

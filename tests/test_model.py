@@ -93,15 +93,15 @@ def test_loading_a_bad_or_foreign_checkpoint_is_a_clear_error(tmp_path):
         keras_gans.GAN.load(str(tmp_path / "missing.keras"))
 
 
-def test_noise_differs_between_steps_draws_and_replicas():
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_noise_differs_between_steps_draws_and_replicas(mirrored):
+    strategy = mirrored
     with strategy.scope():
         model = tiny(keras_gans.GAN)
 
     @tf.function
     def draws():
         def replica_fn():
-            model._draws = 0
+            model._trace.draws = 0
             return tf.stack([model.sample_latent(3), model.sample_latent(3)])
         return strategy.run(replica_fn)
 
@@ -114,8 +114,8 @@ def test_noise_differs_between_steps_draws_and_replicas():
     assert not np.allclose(per_replica[0], strategy.experimental_local_results(draws())[0].numpy())  # steps
 
 
-def test_fit_under_mirrored_strategy(dataset):
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_fit_under_mirrored_strategy(dataset, mirrored):
+    strategy = mirrored
     with strategy.scope():
         model = tiny(keras_gans.CGAN, num_classes=10, d_steps=2)
         model.compile()

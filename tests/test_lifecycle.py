@@ -1,0 +1,215 @@
+"""Every variant behaves like any Keras model: save/load, resume, export, distribute, XLA, mixed precision."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+import keras_gans
+from conftest import IMAGE_SHAPE, LATENT_DIM, tiny_autoencoder
+from keras_gans import networks
+
+AUTOENCODER_GAMES = {"ebgan", "began"}
+
+
+def make(name, dropout=0.3, **options):
+    """A tiny instance of the variant `name`."""
+    cls = keras_gans.VARIANTS[name]
+    num_classes = 10 if cls.conditional else None
+    generator = networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, num_classes, hidden=(32,))
+    if name in AUTOENCODER_GAMES:
+        discriminator = tiny_autoencoder(num_classes)
+    else:
+        discriminator = networks.mlp_discriminator(IMAGE_SHAPE, num_classes, hidden=(32,), dropout=dropout)
+    if num_classes:
+        options["num_classes"] = num_classes
+    if name in ("wgan", "wgan_gp"):
+        options.setdefault("n_critic", 2)
+    return cls(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=1, **options)
+
+
+def all_weights(model):
+    return [v.numpy() for v in model.generator.weights + model.discriminator.weights]
+
+
+@pytest.mark.parametrize("name", sorted(keras_gans.VARIANTS))
+def test_save_load_model_restores_everything(name, dataset, tmp_path):
+    model = make(name)
+    model.compile()
+    model.fit(dataset.take(4), epochs=1, verbose=0)
+    path = str(tmp_path / f"{name}.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # safe_mode=True: no Lambda layers, no pickled code
+    assert type(loaded) is type(model)
+    hyperparameters = lambda m: {k: v for k, v in m.get_config().items() if k not in ("generator", "discriminator")}
+    assert hyperparameters(loaded) == hyperparameters(model)
+    assert [l.name for l in loaded.discriminator.layers] == [l.name for l in model.discriminator.layers]
+    np.testing.assert_array_equal(model.generate(6, seed=3), loaded.generate(6, seed=3))
+    for mine, theirs in zip(all_weights(model), all_weights(loaded)):
+        np.testing.assert_array_equal(mine, theirs)
+    for optimizer in ("d_optimizer", "g_optimizer"):
+        mine, theirs = getattr(model, optimizer), getattr(loaded, optimizer)
+        assert type(mine) is type(theirs) and len(mine.variables) == len(theirs.variables)
+        for a, b in zip(mine.variables, theirs.variables):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert int(loaded.step_counter.numpy()) == int(model.step_counter.numpy()) > 0
+
+
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "began", "cgan"])
+def test_fit_save_load_fit_equals_uninterrupted_fit(name, fashion_mnist, tmp_path):
+    # Unshuffled data, so that both runs see the same batches; noise is keyed by the step counter.
+    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
+    steps = 2 * (2 if name == "wgan_gp" else 1)  # batches per run half (WGAN-GP takes 2 per step)
+    keras.utils.set_random_seed(0)
+    straight = make(name, dropout=0.0)
+    straight.compile()
+    first = make(name, dropout=0.0)
+    first.set_weights(straight.get_weights())
+    first.compile()
+    straight.fit(data.take(2 * steps), epochs=1, verbose=0)
+
+    first.fit(data.take(steps), epochs=1, verbose=0)
+    path = str(tmp_path / "half.keras")
+    first.save(path)
+    resumed = keras.saving.load_model(path)
+    resumed.fit(data.skip(steps).take(steps), epochs=1, verbose=0)
+    # Identical, not merely close: same data, same noise, same optimizer state, deterministic CPU kernels.
+    for a, b in zip(all_weights(straight), all_weights(resumed)):
+        np.testing.assert_array_equal(a, b)
+    if name == "began":
+        assert float(straight.k_t.numpy()) == float(resumed.k_t.numpy())
+
+
+SERVE_SCRIPT = """
+import json, sys
+import numpy as np, tensorflow as tf, keras
+assert "keras_gans" not in sys.modules
+path, inputs = sys.argv[1], np.load(sys.argv[2], allow_pickle=True).item()
+loaded = tf.saved_model.load(path)
+served = loaded.serve(inputs if "labels" in inputs else inputs["z"])
+layer = keras.layers.TFSMLayer(path, call_endpoint="serve")
+via_layer = layer(inputs if "labels" in inputs else inputs["z"])
+signature = loaded.signatures["serving_default"]
+print(json.dumps({"served": np.asarray(served).tolist(), "layer": np.asarray(via_layer).tolist(),
+                  "inputs": sorted(signature.structured_input_signature[1]), "modules": "keras_gans" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize("name", ["dcgan", "cgan"])
+def test_exported_savedmodel_serves_the_generator_without_keras_gans(name, tmp_path):
+    model = make(name) if name == "cgan" else keras_gans.DCGAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)
+    z = np.random.default_rng(0).normal(size=(5, LATENT_DIM)).astype("float32")
+    inputs = {"z": z}
+    expected = model.generator(z, training=False).numpy() if name == "dcgan" else None
+    if name == "cgan":
+        inputs["labels"] = np.array([0, 1, 9, 4, 4], "int32")
+        expected = model.generator([z, inputs["labels"]], training=False).numpy()
+    model.export(str(tmp_path / "saved"))
+    np.save(tmp_path / "inputs.npy", inputs, allow_pickle=True)
+    run = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, str(tmp_path / "saved"), str(tmp_path / "inputs.npy")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert not result["modules"]
+    np.testing.assert_allclose(result["served"], expected, atol=1e-6)
+    np.testing.assert_allclose(result["layer"], expected, atol=1e-6)
+    assert result["inputs"] == (["labels", "z"] if name == "cgan" else ["z"])
+    assert np.asarray(result["served"]).shape == (5,) + IMAGE_SHAPE
+
+
+@pytest.mark.parametrize("name", ["gan", "wgan_gp"])
+def test_two_replicas_take_the_same_step_as_one_device_with_the_global_batch(name, fashion_mnist, mirrored):
+    images, labels = fashion_mnist
+    data = keras_gans.data.from_arrays(images[:64], labels[:64], batch_size=16, shuffle=False)
+    strategy = mirrored
+    # Plain SGD: Adam's first step is ~lr * sign(g), which would magnify float-rounding differences of
+    # near-zero gradients; with SGD a weight moves by lr * g and differences stay those of the gradients.
+    sgd = lambda: keras.optimizers.SGD(0.5)
+    with strategy.scope():
+        mirrored = make(name, dropout=0.0)
+        mirrored.compile(d_optimizer=sgd(), g_optimizer=sgd())
+    single = make(name, dropout=0.0)
+    single.set_weights([w.numpy() for w in mirrored.weights])
+    single.compile(d_optimizer=sgd(), g_optimizer=sgd(), jit_compile=False)
+    before = all_weights(single)
+    history = {}
+    for key, model in (("mirrored", mirrored), ("single", single)):
+        history[key] = model.fit(data.take(2), epochs=1, verbose=0).history
+    for a, b in zip(all_weights(mirrored), all_weights(single)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    for metric, values in history["single"].items():
+        assert history["mirrored"][metric] == pytest.approx(values, rel=1e-4, abs=1e-6), metric
+    # The updates really moved the weights, so the comparison is not between two untouched models.
+    assert max(np.abs(a - b).max() for a, b in zip(before, all_weights(single))) > 1e-3
+    assert int(single.g_optimizer.iterations.numpy()) == (1 if name == "wgan_gp" else 2)
+
+
+def test_xla_is_the_path_fit_runs(dataset):
+    class NotCompilable(keras_gans.GAN):
+        def generator_loss(self, batch_size):
+            logs = super().generator_loss(batch_size)
+            # A Python callback has no XLA kernel: compiling the step must fail.
+            zero = tf.numpy_function(lambda: np.float32(0), [], tf.float32)
+            logs["g_loss"] = logs["g_loss"] + tf.reshape(zero, [])
+            return logs
+
+    generator = networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, hidden=(16,))
+    discriminator = networks.mlp_discriminator(IMAGE_SHAPE, hidden=(16,))
+    model = NotCompilable(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)
+    model.compile()
+    assert model.jit_compile is True
+    with pytest.raises(Exception, match="(?i)xla|compil|PyFunc"):
+        model.fit(dataset.take(1), epochs=1, verbose=0)
+    model.compile(jit_compile=False)
+    model.fit(dataset.take(1), epochs=1, verbose=0)
+    assert int(model.g_optimizer.iterations.numpy()) == 1
+
+
+def test_steps_per_execution(dataset):
+    model = make("gan")
+    model.compile(steps_per_execution=2)
+    model.fit(dataset.take(4), epochs=1, verbose=0)
+    assert int(model.step_counter.numpy()) == 4 == int(model.g_optimizer.iterations.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(keras_gans.VARIANTS))
+def test_mixed_precision_trains_every_variant(name, dataset):
+    keras.mixed_precision.set_global_policy("mixed_float16")  # the autouse fixture resets it
+    model = make(name)
+    model.compile()
+    assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.generator.layers[1].compute_dtype == "float16"
+    assert model.generator.output.dtype == "float32"
+    history = model.fit(dataset.take(2), epochs=1, verbose=0)
+    for metric, values in history.history.items():
+        assert np.all(np.isfinite(values)), metric
+    assert model.generate(2, seed=0).dtype == np.float32
+
+
+def test_keras_callbacks_work_with_our_metrics(dataset, tmp_path):
+    model = make("wgan_gp")
+    model.compile()
+    log_dir = str(tmp_path / "logs")
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="wasserstein", mode="min",
+                                        save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor="g_loss", patience=0, mode="max", min_delta=1e9),
+        keras.callbacks.CSVLogger(str(tmp_path / "log.csv")),
+        keras.callbacks.TensorBoard(log_dir),
+        keras_gans.callbacks.SampleGrid(str(tmp_path / "samples"), n=4, log_dir=log_dir),
+    ]
+    history = model.fit(dataset.take(4), epochs=5, verbose=0, callbacks=callbacks)
+    assert len(history.history["g_loss"]) == 2  # EarlyStopping on g_loss: no 1e9 gain in epoch 2, stop (of 5)
+    assert type(keras.saving.load_model(str(tmp_path / "best.keras"))) is keras_gans.WGANGP
+    assert "wasserstein" in open(tmp_path / "log.csv").readline()
+    tags = set()
+    for root, _, files in os.walk(os.path.join(log_dir, "train")):
+        for file in files:
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(root, file)):
+                tags.update(value.tag for value in event.summary.value)
+    assert "samples" in tags and "epoch_wasserstein" in tags
