@@ -213,3 +213,31 @@ def test_keras_callbacks_work_with_our_metrics(dataset, tmp_path):
             for event in tf.compat.v1.train.summary_iterator(os.path.join(root, file)):
                 tags.update(value.tag for value in event.summary.value)
     assert "samples" in tags and "epoch_wasserstein" in tags
+
+
+def test_backup_and_restore_resumes_an_interrupted_run_exactly(fashion_mnist, tmp_path):
+    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False).take(3)
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.params and self.model.step_counter.numpy() == 5:  # epoch 2, step 2
+                raise RuntimeError("simulated crash")
+
+    keras.utils.set_random_seed(0)
+    straight = make("wgan_gp", dropout=0.0, n_critic=1)
+    straight.compile()
+    interrupted = make("wgan_gp", dropout=0.0, n_critic=1)
+    interrupted.set_weights(straight.get_weights())
+    interrupted.compile()
+    straight.fit(data, epochs=3, verbose=0)
+
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        interrupted.fit(data, epochs=3, verbose=0, callbacks=[backup, Crash()])
+    fresh = make("wgan_gp", dropout=0.0, n_critic=1)  # a new process would start from new weights
+    fresh.compile()
+    history = fresh.fit(data, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
+    assert len(history.history["g_loss"]) == 2  # epoch 1 came from the backup; epochs 2 and 3 ran
+    for a, b in zip(all_weights(straight), all_weights(fresh)):
+        np.testing.assert_array_equal(a, b)
+    assert int(fresh.step_counter.numpy()) == 9 == int(fresh.d_optimizer.iterations.numpy())
