@@ -50,8 +50,9 @@ class GANModel(keras.Model):
         d_steps: discriminator (critic) updates per generator update, each on its own real batch.
         g_steps: generator updates per step, each with fresh noise.
         architecture: "infogan" (default, the 28x28 nets of the public model collections), "dcgan" or "mlp".
-        seed: root of all training noise. Draws are stateless functions of (seed, step, draw, replica),
-            so they are reproduced after `load_model` and differ across replicas.
+        seed: root of all training noise. Each draw is a stateless function of (seed, step, draw) of which
+            every replica takes its own rows, so noise continues exactly after `load_model`, differs across
+            replicas, and does not depend on the number of replicas.
     """
 
     default_architecture = "infogan"
@@ -133,7 +134,8 @@ class GANModel(keras.Model):
                              "optimizer state. Pass two instances, e.g. keras.optimizers.Adam(...) twice.")
         if kwargs.get("loss") is not None or kwargs.get("optimizer") is not None:
             raise ValueError("A GAN's losses and optimizers are its own: pass d_optimizer= and g_optimizer=.")
-        kwargs.pop("loss", None), kwargs.pop("optimizer", None)
+        for key in ("loss", "optimizer"):
+            kwargs.pop(key, None)
         if jit_compile == "auto":
             jit_compile = not kwargs.get("run_eagerly") and not tf.distribute.has_strategy()
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
@@ -266,6 +268,8 @@ class GANModel(keras.Model):
         if not np.issubdtype(images.dtype, np.floating):
             raise ValueError(f"{name} trains on float images in [-1, 1], got dtype {images.dtype}. Use "
                              f"keras_gans.data.load(...) or convert with images / 127.5 - 1.")
+        if not np.isfinite(images).all():
+            raise ValueError("The training images contain NaN or infinite values; clean the data before fit().")
         if images.size and (images.min() < -1 - 1e-3 or images.max() > 1 + 1e-3):
             raise ValueError(f"{name} trains on images in [-1, 1] (the generator's tanh range); this batch spans "
                              f"[{images.min():.3g}, {images.max():.3g}]. Scale it, e.g. x / 127.5 - 1 for [0, 255].")

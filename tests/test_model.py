@@ -49,6 +49,7 @@ def test_uniform_prior_draws_within_bounds():
     (np.zeros((4, 28, 28), "float32"), r"shape \(28, 28, 1\)"),
     (np.zeros((4, 28, 28, 1), "uint8"), "float images"),
     (np.full((4, 28, 28, 1), 3.0, "float32"), r"\[-1, 1\]"),
+    (np.full((4, 28, 28, 1), np.nan, "float32"), "NaN"),
 ])
 def test_bad_training_data_gets_one_clear_error(images, message):
     model = tiny(keras_gans.GAN)
