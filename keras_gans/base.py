@@ -10,6 +10,7 @@ One `fit` step is one round of the game:
 
     for each of d_steps slices of the batch:   one discriminator update on that slice, fresh noise
     g_steps times:                             one generator update, fresh noise
+                                               (D sees the last real slice alongside, if it has batch norm)
 
 so every discriminator update sees its own real batch (as in Goodfellow et al.'s Algorithm 1 and the WGAN
 papers) and the step has no data-dependent control flow -- which is what lets the same step run under XLA
@@ -34,6 +35,11 @@ PRIORS = ("normal", "uniform")
 def _replica_context():
     context = tf.distribute.get_replica_context()
     return (context.replica_id_in_sync_group, context.num_replicas_in_sync) if context else (0, 1)
+
+
+def _has_batch_norm(layer):
+    return isinstance(layer, keras.layers.BatchNormalization) or any(
+        _has_batch_norm(child) for child in getattr(layer, "layers", ()))
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -77,6 +83,7 @@ class GANModel(keras.Model):
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()
         self._check_networks()
+        self._batch_norm_in_discriminator = _has_batch_norm(self.discriminator)
         # Counts fit steps; it keys the noise, so training noise resumes exactly after save/load.
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
                                            aggregation="only_first_replica")
@@ -219,6 +226,28 @@ class GANModel(keras.Model):
         """The discriminator's output on a batch during training (labels for conditional games)."""
         return self.discriminator([images, labels] if self.num_classes else images, training=True)
 
+    def discriminate_real_fake(self, real, real_labels, fake, fake_labels):
+        """(output on `real`, output on `fake`) from one discriminator call on both batches.
+
+        With batch normalization in D, one call normalizes over a mixed batch, so D sees what sets the
+        fakes apart as a whole (a grey background, say); called on an all-fake batch, batch norm would
+        subtract exactly that. For per-sample networks this equals two separate calls. Multi-output
+        discriminators (autoencoders) give lists."""
+        n = ops.shape(real)[0]
+        labels = ops.concatenate([real_labels, fake_labels], axis=0) if self.num_classes else None
+        outputs = self.discriminate(ops.concatenate([real, fake], axis=0), labels)
+        if isinstance(outputs, (list, tuple)):
+            return [t[:n] for t in outputs], [t[n:] for t in outputs]
+        return outputs[:n], outputs[n:]
+
+    def discriminate_fake(self, fake, fake_labels, real, real_labels):
+        """The discriminator's output on `fake` in a generator update. A discriminator with batch norm
+        sees the real batch alongside, so that it normalizes as in its own update; one without does not
+        need it and skips the extra work."""
+        if not self._batch_norm_in_discriminator:
+            return self.discriminate(fake, fake_labels)
+        return self.discriminate_real_fake(real, real_labels, fake, fake_labels)[1]
+
     def call(self, inputs, training=False):
         """Run the generator: `z`, or `{"z": z, "labels": labels}` / `[z, labels]` for conditional models."""
         if isinstance(inputs, dict):
@@ -335,10 +364,9 @@ class GANModel(keras.Model):
                                 lambda: self.discriminator_loss(real, real_labels))
             self.after_discriminator_update(logs)
             self._track(logs)
-        batch_size = ops.shape(image_slices[0])[0]
         for _ in range(self.g_steps):
             self._track(self._update(self.g_optimizer, self.generator_variables, "g_loss",
-                                     lambda: self.generator_loss(batch_size)))
+                                     lambda: self.generator_loss(real, real_labels)))
         self.step_counter.assign_add(1)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
@@ -368,8 +396,9 @@ class GANModel(keras.Model):
         """{"d_loss": scalar, ...} for one real batch (labels for conditional games). Games override this."""
         raise NotImplementedError
 
-    def generator_loss(self, batch_size):
-        """{"g_loss": scalar, ...} for a batch of fresh samples. Games override this."""
+    def generator_loss(self, real, labels=None):
+        """{"g_loss": scalar, ...} for a batch of fresh samples as large as `real`, the last real batch
+        (which `discriminate_fake` shows D alongside the fakes). Games override this."""
         raise NotImplementedError
 
     @property

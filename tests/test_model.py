@@ -124,3 +124,26 @@ def test_fit_under_mirrored_strategy(dataset, mirrored):
     history = model.fit(dataset.take(4), epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
     assert int(model.d_optimizer.iterations.numpy()) == 4 and int(model.g_optimizer.iterations.numpy()) == 2
+
+
+def test_one_discriminator_call_on_real_and_fake(fashion_mnist):
+    real = fashion_mnist[0][:6].astype("float32") / 127.5 - 1
+    fake = np.random.default_rng(0).uniform(-1, 1, real.shape).astype("float32")
+    generator = keras_gans.networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, hidden=(16,))
+    discriminator = keras_gans.networks.mlp_discriminator(IMAGE_SHAPE, hidden=(16,), dropout=0.0)
+    # An MLP discriminator without dropout: every output depends on its own sample only.
+    per_sample = keras_gans.GAN(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM)
+    assert not per_sample._batch_norm_in_discriminator
+    real_out, fake_out = per_sample.discriminate_real_fake(real, None, fake, None)
+    np.testing.assert_allclose(real_out, per_sample.discriminator(real, training=True), atol=1e-5)
+    np.testing.assert_allclose(fake_out, per_sample.discriminator(fake, training=True), atol=1e-5)
+
+    batch_norm = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)  # infoGAN D: batch norm
+    assert batch_norm._batch_norm_in_discriminator
+    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0)._batch_norm_in_discriminator  # layer norm
+    _, fake_out = batch_norm.discriminate_real_fake(real, None, fake, None)
+    both = batch_norm.discriminator(np.concatenate([real, fake]), training=True)
+    np.testing.assert_allclose(fake_out, both[6:], atol=1e-5)
+    # Normalizing over the mixed batch is not the same as over the fakes alone.
+    assert not np.allclose(fake_out, batch_norm.discriminator(fake, training=True), atol=1e-3)
+    np.testing.assert_allclose(batch_norm.discriminate_fake(fake, None, real, None), fake_out, atol=1e-5)

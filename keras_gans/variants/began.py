@@ -34,23 +34,25 @@ class BEGAN(GANModel):
     def default_optimizers(self):
         return keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5)
 
-    def autoencoder_loss(self, images, labels):
-        """L(v) = mean |v - D(v)| over the batch."""
-        reconstruction, _ = self.discriminate(images, labels)
-        return ops.mean(losses.reconstruction_energy(images, reconstruction, "l1"))
+    @staticmethod
+    def autoencoder_loss(images, outputs):
+        """L(v) = mean |v - D(v)| over the batch, from D's outputs [reconstruction, code] on v."""
+        return ops.mean(losses.reconstruction_energy(images, outputs[0], "l1"))
 
     def discriminator_loss(self, real, labels=None):
         fake, fake_labels = self.fakes(ops.shape(real)[0])
-        real_loss = self.autoencoder_loss(real, labels)
-        fake_loss = self.autoencoder_loss(ops.stop_gradient(fake), fake_labels)
+        fake = ops.stop_gradient(fake)
+        real_outputs, fake_outputs = self.discriminate_real_fake(real, labels, fake, fake_labels)
+        real_loss = self.autoencoder_loss(real, real_outputs)
+        fake_loss = self.autoencoder_loss(fake, fake_outputs)
         k_t = ops.copy(self.k_t)  # the value this update uses, read before after_discriminator_update moves it
         return {"d_loss": losses.began_discriminator_loss(real_loss, fake_loss, k_t),
                 "real_loss": real_loss, "fake_loss": fake_loss, "k_t": k_t,
                 "convergence": losses.began_convergence(real_loss, fake_loss, self.gamma)}
 
-    def generator_loss(self, batch_size):
-        fake, fake_labels = self.fakes(batch_size)
-        return {"g_loss": self.autoencoder_loss(fake, fake_labels)}
+    def generator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        return {"g_loss": self.autoencoder_loss(fake, self.discriminate_fake(fake, fake_labels, real, labels))}
 
     def after_discriminator_update(self, logs):
         self.k_t.assign(losses.began_k_update(self.k_t, logs["real_loss"], logs["fake_loss"], self.gamma,

@@ -24,13 +24,13 @@ class LSGAN(GANModel):
 
     def discriminator_loss(self, real, labels=None):
         fake, fake_labels = self.fakes(keras.ops.shape(real)[0])
-        real_out = self.discriminate(real, labels)
-        fake_out = self.discriminate(keras.ops.stop_gradient(fake), fake_labels)
+        real_out, fake_out = self.discriminate_real_fake(real, labels, keras.ops.stop_gradient(fake), fake_labels)
         return {"d_loss": losses.least_squares_discriminator_loss(real_out, fake_out, self.a, self.b)}
 
-    def generator_loss(self, batch_size):
-        fake, fake_labels = self.fakes(batch_size)
-        return {"g_loss": losses.least_squares_generator_loss(self.discriminate(fake, fake_labels), self.c)}
+    def generator_loss(self, real, labels=None):
+        fake, fake_labels = self.fakes(keras.ops.shape(real)[0])
+        fake_out = self.discriminate_fake(fake, fake_labels, real, labels)
+        return {"g_loss": losses.least_squares_generator_loss(fake_out, self.c)}
 
     def get_config(self):
         return {**super().get_config(), "a": self.a, "b": self.b, "c": self.c}
