@@ -209,13 +209,10 @@ class GANModel(keras.Model):
         """U[0, 1) noise whose first axis is the batch, for one draw inside `train_step`."""
         return self._draw(lambda shape, seed: tf.random.stateless_uniform(shape, seed), tuple(shape))
 
-    def generator_inputs(self, n, labels=None):
-        """Generator input for n fresh samples: z, or [z, labels] for conditional models (random labels
-        unless given)."""
+    def generator_inputs(self, n):
+        """Generator input for n fresh samples: z, or [z, random labels] for conditional models."""
         z = self.sample_latent(n)
-        if not self.num_classes:
-            return z
-        return [z, self.sample_labels(n) if labels is None else labels]
+        return [z, self.sample_labels(n)] if self.num_classes else z
 
     def fakes(self, n):
         """n generated samples for a training update (BN in training mode) and their labels (or None)."""
