@@ -237,6 +237,20 @@ class GANModel(keras.Model):
             return [t[:n] for t in outputs], [t[n:] for t in outputs]
         return outputs[:n], outputs[n:]
 
+    def discriminator_outputs(self, real, labels=None):
+        """For a discriminator update: fresh fakes as many as `real` (no gradient to G) and D's outputs
+        on both from one call. Returns (output on real, output on fake, fake images)."""
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        fake = ops.stop_gradient(fake)
+        real_out, fake_out = self.discriminate_real_fake(real, labels, fake, fake_labels)
+        return real_out, fake_out, fake
+
+    def generator_outputs(self, real, labels=None):
+        """For a generator update: fresh fakes as many as `real` and D's output on them (see
+        `discriminate_fake`). Returns (fake images, output on fake)."""
+        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        return fake, self.discriminate_fake(fake, fake_labels, real, labels)
+
     def discriminate_fake(self, fake, fake_labels, real, real_labels):
         """The discriminator's output on `fake` in a generator update. A discriminator with batch norm
         sees the real batch alongside, so that it normalizes as in its own update; one without does not

@@ -40,9 +40,7 @@ class BEGAN(GANModel):
         return ops.mean(losses.reconstruction_energy(images, outputs[0], "l1"))
 
     def discriminator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        fake = ops.stop_gradient(fake)
-        real_outputs, fake_outputs = self.discriminate_real_fake(real, labels, fake, fake_labels)
+        real_outputs, fake_outputs, fake = self.discriminator_outputs(real, labels)
         real_loss = self.autoencoder_loss(real, real_outputs)
         fake_loss = self.autoencoder_loss(fake, fake_outputs)
         k_t = ops.copy(self.k_t)  # the value this update uses, read before after_discriminator_update moves it
@@ -51,8 +49,8 @@ class BEGAN(GANModel):
                 "convergence": losses.began_convergence(real_loss, fake_loss, self.gamma)}
 
     def generator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        return {"g_loss": self.autoencoder_loss(fake, self.discriminate_fake(fake, fake_labels, real, labels))}
+        fake, fake_outputs = self.generator_outputs(real, labels)
+        return {"g_loss": self.autoencoder_loss(fake, fake_outputs)}
 
     def after_discriminator_update(self, logs):
         self.k_t.assign(losses.began_k_update(self.k_t, logs["real_loss"], logs["fake_loss"], self.gamma,

@@ -28,18 +28,14 @@ class EBGAN(GANModel):
         return networks.autoencoder_discriminator(self.image_shape, self.num_classes)
 
     def discriminator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        fake = ops.stop_gradient(fake)
-        (real_reconstruction, _), (fake_reconstruction, _) = self.discriminate_real_fake(real, labels, fake,
-                                                                                         fake_labels)
+        (real_reconstruction, _), (fake_reconstruction, _), fake = self.discriminator_outputs(real, labels)
         real_energy = losses.reconstruction_energy(real, real_reconstruction, "l2")
         fake_energy = losses.reconstruction_energy(fake, fake_reconstruction, "l2")
         return {"d_loss": losses.energy_discriminator_loss(real_energy, fake_energy, self.margin),
                 "real_energy": ops.mean(real_energy), "fake_energy": ops.mean(fake_energy)}
 
     def generator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        reconstruction, codes = self.discriminate_fake(fake, fake_labels, real, labels)
+        fake, (reconstruction, codes) = self.generator_outputs(real, labels)
         energy = losses.reconstruction_energy(fake, reconstruction, "l2")
         pulling_away = penalties.pulling_away_term(codes)
         return {"g_loss": losses.energy_generator_loss(energy) + self.pt_weight * pulling_away,

@@ -29,14 +29,12 @@ class GAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def discriminator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        real_logits, fake_logits = self.discriminate_real_fake(real, labels, ops.stop_gradient(fake), fake_labels)
+        real_logits, fake_logits, _ = self.discriminator_outputs(real, labels)
         return {"d_loss": losses.minimax_discriminator_loss(real_logits, fake_logits),
                 "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
 
     def generator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        fake_logits = self.discriminate_fake(fake, fake_labels, real, labels)
+        _, fake_logits = self.generator_outputs(real, labels)
         return {"g_loss": GENERATOR_LOSSES[self.generator_objective](fake_logits)}
 
     def get_config(self):

@@ -23,13 +23,11 @@ class LSGAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def discriminator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(keras.ops.shape(real)[0])
-        real_out, fake_out = self.discriminate_real_fake(real, labels, keras.ops.stop_gradient(fake), fake_labels)
+        real_out, fake_out, _ = self.discriminator_outputs(real, labels)
         return {"d_loss": losses.least_squares_discriminator_loss(real_out, fake_out, self.a, self.b)}
 
     def generator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(keras.ops.shape(real)[0])
-        fake_out = self.discriminate_fake(fake, fake_labels, real, labels)
+        _, fake_out = self.generator_outputs(real, labels)
         return {"g_loss": losses.least_squares_generator_loss(fake_out, self.c)}
 
     def get_config(self):

@@ -35,17 +35,14 @@ class WGAN(GANModel):
     def default_optimizers(self):
         return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
 
-    def critic_loss(self, real, labels, fake, fake_labels):
-        loss = losses.wasserstein_critic_loss(*self.discriminate_real_fake(real, labels, fake, fake_labels))
+    def discriminator_loss(self, real, labels=None):
+        real_scores, fake_scores, _ = self.discriminator_outputs(real, labels)
+        loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         return {"d_loss": loss, "wasserstein": -loss}
 
-    def discriminator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        return self.critic_loss(real, labels, ops.stop_gradient(fake), fake_labels)
-
     def generator_loss(self, real, labels=None):
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        return {"g_loss": losses.wasserstein_generator_loss(self.discriminate_fake(fake, fake_labels, real, labels))}
+        _, fake_scores = self.generator_outputs(real, labels)
+        return {"g_loss": losses.wasserstein_generator_loss(fake_scores)}
 
     def after_discriminator_update(self, logs):
         # Weight clipping keeps the critic (roughly) K-Lipschitz.

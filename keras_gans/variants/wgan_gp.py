@@ -2,7 +2,7 @@
 import keras
 from keras import ops
 
-from .. import networks, penalties
+from .. import losses, networks, penalties
 from .wgan import WGAN
 
 
@@ -33,15 +33,12 @@ class WGANGP(WGAN):
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
 
     def discriminator_loss(self, real, labels=None):
-        batch_size = ops.shape(real)[0]
-        fake, fake_labels = self.fakes(batch_size)
-        fake = ops.stop_gradient(fake)
-        logs = self.critic_loss(real, labels, fake, fake_labels)
-        epsilon = self.sample_uniform((batch_size,) + (1,) * len(self.image_shape))
+        real_scores, fake_scores, fake = self.discriminator_outputs(real, labels)
+        loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
+        epsilon = self.sample_uniform((ops.shape(real)[0],) + (1,) * len(self.image_shape))
         penalty = penalties.gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, epsilon)
-        logs["d_loss"] = logs["d_loss"] + self.gradient_penalty_weight * penalty
-        logs["gradient_penalty"] = penalty
-        return logs
+        return {"d_loss": loss + self.gradient_penalty_weight * penalty, "wasserstein": -loss,
+                "gradient_penalty": penalty}
 
     def get_config(self):
         config = super().get_config()
