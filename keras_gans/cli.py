@@ -26,33 +26,36 @@ def _parser():
     parser = argparse.ArgumentParser(prog="keras-gans", description="Train and sample Keras GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a variant; writes sample grids and a .keras checkpoint")
-    train.add_argument("variant", choices=sorted(VARIANTS))
-    train.add_argument("--dataset", default="fashion_mnist",
-                       help="TFDS name (mnist, cifar10, ...); fashion_mnist reads Debian's offline copy if installed")
-    train.add_argument("--data-dir", help="directory with IDX files (train-images-idx3-ubyte.gz, ...)")
-    train.add_argument("--split", default="train")
-    train.add_argument("--epochs", type=int, default=1)
-    train.add_argument("--steps-per-epoch", type=int, help="generator steps per epoch (default: the whole split)")
-    train.add_argument("--batch-size", type=int, default=64, help="real examples per discriminator update")
-    train.add_argument("--d-lr", type=float, help="discriminator learning rate (default: the variant's)")
-    train.add_argument("--g-lr", type=float, help="generator learning rate (default: the variant's)")
-    train.add_argument("--latent-dim", type=int)
-    train.add_argument("--architecture", choices=("infogan", "dcgan", "mlp"))
-    train.add_argument("--set", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                       help="any other constructor argument of the variant, e.g. --set loss=minimax --set d_steps=2")
-    train.add_argument("--no-xla", action="store_true", help="train without XLA compilation")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--sample-every", type=int, default=1, help="write a sample grid every N epochs")
-    train.add_argument("--out", default="runs/latest", help="output directory")
-    train.add_argument("--verbose", default="auto", help="Keras progress: auto, 0, 1 or 2")
+    train_parser = commands.add_parser("train", help="train a variant; writes sample grids and a .keras checkpoint")
+    train_parser.add_argument("variant", choices=sorted(VARIANTS))
+    train_parser.add_argument("--dataset", default="fashion_mnist",
+                              help="TFDS name (mnist, cifar10, ...); fashion_mnist reads Debian's offline copy if installed")
+    train_parser.add_argument("--data-dir", help="directory with IDX files (train-images-idx3-ubyte.gz, ...)")
+    train_parser.add_argument("--split", default="train")
+    train_parser.add_argument("--epochs", type=int, default=1)
+    train_parser.add_argument("--steps-per-epoch", type=int, help="generator steps per epoch (default: the whole split)")
+    train_parser.add_argument("--batch-size", type=int, default=64, help="real examples per discriminator update")
+    train_parser.add_argument("--d-lr", type=float, help="discriminator learning rate (default: the variant's)")
+    train_parser.add_argument("--g-lr", type=float, help="generator learning rate (default: the variant's)")
+    train_parser.add_argument("--latent-dim", type=int)
+    train_parser.add_argument("--architecture", choices=("infogan", "dcgan", "mlp"))
+    train_parser.add_argument("--set", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                              help="any other constructor argument of the variant, e.g. --set loss=minimax --set d_steps=2")
+    train_parser.add_argument("--no-xla", action="store_true", help="train without XLA compilation")
+    train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--sample-every", type=int, default=1, help="write a sample grid every N epochs")
+    train_parser.add_argument("--out", default="runs/latest", help="output directory")
+    train_parser.add_argument("--verbose", default="auto", help="Keras progress: auto, 0, 1 or 2")
 
-    sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
-    sample.add_argument("checkpoint")
-    sample.add_argument("--n", type=int, default=64, help="samples (per class for conditional models: n // classes)")
-    sample.add_argument("--columns", type=int)
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--out", default="samples.png")
+    sample_parser = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
+    sample_parser.add_argument("checkpoint")
+    sample_parser.add_argument("--n", type=int, default=64, help="samples (per class for conditional models: n // classes)")
+    sample_parser.add_argument("--columns", type=int)
+    sample_parser.add_argument("--seed", type=int, default=0)
+    sample_parser.add_argument("--out", default="samples.png")
+    train_parser.set_defaults(run=train)
+    sample_parser.set_defaults(run=sample)
+    # Further commands (evaluate, bench, toy) register here: one add_parser block and set_defaults(run=...).
     return parser
 
 
@@ -123,7 +126,7 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = _parser().parse_args(argv)
     try:
-        return {"train": train, "sample": sample}[args.command](args)
+        return args.run(args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"keras-gans {args.command}: error: {error}", file=sys.stderr)
         return 2
