@@ -63,6 +63,13 @@ class GANModel(keras.Model):
 
     default_architecture = "infogan"
     conditional = False  # True for games that always need labels
+    # With num_classes set, the networks that take the label as a second input. Games whose discriminator
+    # predicts the class instead of reading it (ACGAN, catGAN, SGAN) narrow this.
+    label_inputs = ("generator", "discriminator")
+    # Semi-supervised games train on batches where label -1 marks an unlabeled example (as in
+    # scikit-learn), or on images alone.
+    semi_supervised = False
+    classifies = False  # True where the discriminator also predicts the class: see class_logits()
     metric_names = ("d_loss", "g_loss")
 
     def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
@@ -83,11 +90,14 @@ class GANModel(keras.Model):
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()
         self._check_networks()
+        self._generator_reads_labels = self.reads_labels("generator")
         self._batch_norm_in_discriminator = _has_batch_norm(self.discriminator)
         # Counts fit steps; it keys the noise, so training noise resumes exactly after save/load.
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
                                            aggregation="only_first_replica")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+        if self.classifies:
+            self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         # MirroredStrategy traces train_step for its replicas in parallel threads: one draw count per thread.
         self._trace = threading.local()
         # The networks exist already; without this, fit() would "build" the model by calling call() on a
@@ -95,21 +105,29 @@ class GANModel(keras.Model):
         self.built = True
 
     # ------------------------------------------------------------------------------------ networks
+    def reads_labels(self, role):
+        """Whether the network `role` ("generator" or "discriminator") takes labels as a second input."""
+        return bool(self.num_classes) and role in self.label_inputs
+
     def build_generator(self):
         """The default generator of this game; games with special networks override this."""
-        return networks.build_generator(self.architecture, self.image_shape, self.latent_dim, self.num_classes)
+        return networks.build_generator(self.architecture, self.image_shape, self.latent_dim,
+                                        self.num_classes if self.reads_labels("generator") else None)
 
-    def build_discriminator(self):
-        """The default discriminator of this game (one logit); games with special networks override this."""
-        return networks.build_discriminator(self.architecture, self.image_shape, self.num_classes)
+    def build_discriminator(self, output_units=1, **options):
+        """The default discriminator of this game (`output_units` logits); games with special networks
+        override this."""
+        return networks.build_discriminator(self.architecture, self.image_shape,
+                                            self.num_classes if self.reads_labels("discriminator") else None,
+                                            output_units=output_units, **options)
 
     def _check_networks(self):
-        n_inputs = 2 if self.num_classes else 1
         for net, role in ((self.generator, "generator"), (self.discriminator, "discriminator")):
-            if len(net.inputs) != n_inputs:
-                raise ValueError(f"The {role} takes {len(net.inputs)} input(s); a "
-                                 f"{'conditional' if self.num_classes else 'unconditional'} model needs "
-                                 f"{n_inputs} ({'[inputs, labels]' if self.num_classes else 'one tensor'}).")
+            conditional = self.reads_labels(role)
+            if len(net.inputs) != (2 if conditional else 1):
+                raise ValueError(f"The {role} takes {len(net.inputs)} input(s); in {type(self).__name__} "
+                                 f"(num_classes={self.num_classes}) it needs "
+                                 f"{'[inputs, labels]' if conditional else 'one tensor'}.")
         if tuple(self.generator.output.shape[1:]) != self.image_shape:
             raise ValueError(f"The generator makes samples of shape {tuple(self.generator.output.shape[1:])}, "
                              f"but image_shape is {self.image_shape}.")
@@ -209,19 +227,26 @@ class GANModel(keras.Model):
         """U[0, 1) noise whose first axis is the batch, for one draw inside `train_step`."""
         return self._draw(lambda shape, seed: tf.random.stateless_uniform(shape, seed), tuple(shape))
 
-    def generator_inputs(self, n):
-        """Generator input for n fresh samples: z, or [z, random labels] for conditional models."""
-        z = self.sample_latent(n)
-        return [z, self.sample_labels(n)] if self.num_classes else z
+    def sample_conditions(self, n):
+        """What the generator is given besides z, for one training draw: random labels for a generator that
+        reads labels, else None. Games with latent codes (infoGAN) return their codes."""
+        return self.sample_labels(n) if self._generator_reads_labels else None
+
+    def generator_input(self, z, conditions=None):
+        """The generator network's input from z and conditions: z, or [z, labels]."""
+        return [z, conditions] if self._generator_reads_labels else z
 
     def fakes(self, n):
-        """n generated samples for a training update (BN in training mode) and their labels (or None)."""
-        inputs = self.generator_inputs(n)
-        return self.generator(inputs, training=True), (inputs[1] if self.num_classes else None)
+        """n generated samples for a training update (BN in training mode), and the conditions (labels,
+        codes or None) they were generated from."""
+        conditions = self.sample_conditions(n)
+        return self.generator(self.generator_input(self.sample_latent(n), conditions), training=True), conditions
 
     def discriminate(self, images, labels=None):
-        """The discriminator's output on a batch during training (labels for conditional games)."""
-        return self.discriminator([images, labels] if self.num_classes else images, training=True)
+        """The discriminator's output on a batch during training (labels for discriminators that read them)."""
+        if self.reads_labels("discriminator"):
+            return self.discriminator([images, labels], training=True)
+        return self.discriminator(images, training=True)
 
     def discriminate_real_fake(self, real, real_labels, fake, fake_labels):
         """(output on `real`, output on `fake`) from one discriminator call on both batches.
@@ -231,7 +256,7 @@ class GANModel(keras.Model):
         subtract exactly that. For per-sample networks this equals two separate calls. Multi-output
         discriminators (autoencoders) give lists."""
         n = ops.shape(real)[0]
-        labels = ops.concatenate([real_labels, fake_labels], axis=0) if self.num_classes else None
+        labels = ops.concatenate([real_labels, fake_labels], axis=0) if self.reads_labels("discriminator") else None
         outputs = self.discriminate(ops.concatenate([real, fake], axis=0), labels)
         if isinstance(outputs, (list, tuple)):
             return [t[:n] for t in outputs], [t[n:] for t in outputs]
@@ -239,17 +264,17 @@ class GANModel(keras.Model):
 
     def discriminator_outputs(self, real, labels=None):
         """For a discriminator update: fresh fakes as many as `real` (no gradient to G) and D's outputs
-        on both from one call. Returns (output on real, output on fake, fake images)."""
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
+        on both from one call. Returns (output on real, output on fake, fake images, their conditions)."""
+        fake, conditions = self.fakes(ops.shape(real)[0])
         fake = ops.stop_gradient(fake)
-        real_out, fake_out = self.discriminate_real_fake(real, labels, fake, fake_labels)
-        return real_out, fake_out, fake
+        real_out, fake_out = self.discriminate_real_fake(real, labels, fake, conditions)
+        return real_out, fake_out, fake, conditions
 
     def generator_outputs(self, real, labels=None):
         """For a generator update: fresh fakes as many as `real` and D's output on them (see
-        `discriminate_fake`). Returns (fake images, output on fake)."""
-        fake, fake_labels = self.fakes(ops.shape(real)[0])
-        return fake, self.discriminate_fake(fake, fake_labels, real, labels)
+        `discriminate_fake`). Returns (fake images, output on fake, their conditions)."""
+        fake, conditions = self.fakes(ops.shape(real)[0])
+        return fake, self.discriminate_fake(fake, conditions, real, labels), conditions
 
     def discriminate_fake(self, fake, fake_labels, real, real_labels):
         """The discriminator's output on `fake` in a generator update. A discriminator with batch norm
@@ -259,39 +284,62 @@ class GANModel(keras.Model):
             return self.discriminate(fake, fake_labels)
         return self.discriminate_real_fake(real, real_labels, fake, fake_labels)[1]
 
+    def serving_signature(self):
+        """The inputs of the exported `serve` endpoint and of `call`: name -> `tf.TensorSpec` (batch free)."""
+        signature = {"z": tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")}
+        if self._generator_reads_labels:
+            signature["labels"] = tf.TensorSpec([None], tf.int32, name="labels")
+        return signature
+
+    def generator_input_from(self, inputs):
+        """The generator network's input from a dict shaped like `serving_signature()`."""
+        return self.generator_input(inputs["z"], inputs.get("labels"))
+
     def call(self, inputs, training=False):
-        """Run the generator: `z`, or `{"z": z, "labels": labels}` / `[z, labels]` for conditional models."""
+        """Run the generator on a dict like `serving_signature()` ({"z": z} plus "labels" for conditional
+        models), on `z` alone, or on the generator network's own input ([z, labels])."""
         if isinstance(inputs, dict):
-            inputs = [inputs["z"], inputs["labels"]] if self.num_classes else inputs["z"]
+            inputs = self.generator_input_from(inputs)
         return self.generator(inputs, training=training)
+
+    def latent_for(self, n, seed=None):
+        """(n, latent_dim) numpy z from the latent prior: the same `seed` gives the same z (None: random)."""
+        seed = np.random.randint(2**31 - 1) if seed is None else seed
+        return ops.convert_to_numpy(self._latent(n, tf.constant([seed, 1], tf.int64)))
 
     def generate(self, n, labels=None, seed=None, batch_size=256):
         """`n` samples as a numpy array in [-1, 1]. `seed` fixes z (the same seed gives the same images);
         conditional models take `labels` (default: 0, 1, ..., num_classes - 1, 0, 1, ...)."""
-        seed = np.random.randint(2**31 - 1) if seed is None else seed
-        z = self._latent(n, tf.constant([seed, 1], tf.int64))
-        inputs = z
-        if self.num_classes:
-            labels = np.arange(n) % self.num_classes if labels is None else labels
-            inputs = [z, tf.constant(self.check_labels(labels, n))]
+        inputs = {"z": self.latent_for(n, seed)}
+        if self._generator_reads_labels:
+            inputs["labels"] = self.check_labels(np.arange(n) % self.num_classes if labels is None else labels, n)
         elif labels is not None:
-            raise ValueError(f"{type(self).__name__} is unconditional: generate() takes no labels.")
+            raise ValueError(f"{type(self).__name__}'s generator takes no labels: generate() takes none.")
+        return self.generate_from(inputs, batch_size)
+
+    def generate_from(self, inputs, batch_size=256):
+        """Samples (numpy, in [-1, 1]) for a dict of numpy arrays like `serving_signature()`."""
+        n = len(inputs["z"])
         # Called eagerly, batch by batch: predict() would trace a new function for every new n.
-        batches = [self.generator([part[i:i + batch_size] for part in inputs] if self.num_classes
-                                  else inputs[i:i + batch_size], training=False) for i in range(0, n, batch_size)]
+        batches = [self.generator(self.generator_input_from({key: tf.constant(value[i:i + batch_size])
+                                                             for key, value in inputs.items()}), training=False)
+                   for i in range(0, n, batch_size)]
         return np.concatenate([ops.convert_to_numpy(b) for b in batches]) if batches else \
             np.zeros((0,) + self.image_shape, "float32")
 
     # ------------------------------------------------------------------------------- data checking
-    def check_labels(self, labels, n=None):
+    def check_labels(self, labels, n=None, unlabeled=False):
+        """Labels as int32 numpy, or one clear error. `unlabeled=True` also accepts -1 (no label)."""
         labels = np.asarray(labels)
         if not np.issubdtype(labels.dtype, np.integer):
             raise ValueError(f"Labels must be integers in [0, {self.num_classes}); got dtype {labels.dtype}.")
         labels = labels.astype("int32").reshape(-1)
         if n is not None and len(labels) != n:
             raise ValueError(f"Got {len(labels)} labels for {n} samples.")
-        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
-            raise ValueError(f"Labels must lie in [0, {self.num_classes}) for this model; got values from "
+        low = -1 if unlabeled else 0
+        if labels.size and (labels.min() < low or labels.max() >= self.num_classes):
+            raise ValueError(f"Labels must lie in [0, {self.num_classes}) for this model"
+                             f"{' (or be -1 for unlabeled examples)' if unlabeled else ''}; got values from "
                              f"{labels.min()} to {labels.max()}.")
         return labels
 
@@ -313,11 +361,11 @@ class GANModel(keras.Model):
         if images.size and (images.min() < -1 - 1e-3 or images.max() > 1 + 1e-3):
             raise ValueError(f"{name} trains on images in [-1, 1] (the generator's tanh range); this batch spans "
                              f"[{images.min():.3g}, {images.max():.3g}]. Scale it, e.g. x / 127.5 - 1 for [0, 255].")
-        if self.num_classes:
-            if labels is None:
-                raise ValueError(f"{name} is conditional (num_classes={self.num_classes}): fit it on "
-                                 f"(images, labels) batches, e.g. keras_gans.data.load(...) yields them.")
-            self.check_labels(labels)
+        if self.num_classes and labels is None and not self.semi_supervised:
+            raise ValueError(f"{name} is conditional (num_classes={self.num_classes}): fit it on "
+                             f"(images, labels) batches, e.g. keras_gans.data.load(...) yields them.")
+        if self.num_classes and labels is not None:
+            self.check_labels(labels, unlabeled=self.semi_supervised)
 
     # ------------------------------------------------------------------------------------- training
     def fit(self, x=None, y=None, batch_size=None, **kwargs):
@@ -365,11 +413,12 @@ class GANModel(keras.Model):
 
     def train_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.num_classes and labels is None:
+        if self.num_classes and labels is None and not self.semi_supervised:
             raise ValueError(f"{type(self).__name__} is conditional: its batches must be (images, labels).")
         self._trace.draws = 0
         image_slices = ops.split(images, self.d_steps, axis=0)
-        label_slices = ops.split(labels, self.d_steps, axis=0) if self.num_classes else [None] * self.d_steps
+        uses_labels = self.num_classes and labels is not None
+        label_slices = ops.split(labels, self.d_steps, axis=0) if uses_labels else [None] * self.d_steps
         for real, real_labels in zip(image_slices, label_slices):
             logs = self._update(self.d_optimizer, self.discriminator_variables, "d_loss",
                                 lambda: self.discriminator_loss(real, real_labels))
@@ -415,7 +464,39 @@ class GANModel(keras.Model):
     @property
     def metrics(self):
         # Listed so that Keras resets them every epoch.
-        return list(self.trackers.values())
+        return list(self.trackers.values()) + ([self.accuracy_tracker] if self.classifies else [])
+
+    # ---------------------------------------------------------------------------------- classifying
+    def class_logits(self, outputs):
+        """(batch, num_classes) class logits from the discriminator's outputs, in games whose discriminator
+        classifies (`classifies = True`: ACGAN, catGAN, SGAN)."""
+        raise NotImplementedError
+
+    def _check_classifies(self):
+        if not self.classifies:
+            raise ValueError(f"{type(self).__name__}'s discriminator does not classify; classify() and evaluate() "
+                             f"exist for the games whose discriminator predicts classes (ACGAN, CatGAN, SGAN).")
+
+    def classify(self, images, batch_size=256):
+        """p(y | x) from the trained discriminator: numpy (n, num_classes) for images in [-1, 1]."""
+        self._check_classifies()
+        images = np.asarray(images, "float32")
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise ValueError(f"classify() takes images of shape (n, {', '.join(map(str, self.image_shape))}) in "
+                             f"[-1, 1]; got {images.shape}.")
+        return np.concatenate([ops.convert_to_numpy(ops.softmax(self.class_logits(
+            self.discriminator(images[i:i + batch_size], training=False)), axis=-1))
+            for i in range(0, len(images), batch_size)])
+
+    def test_step(self, data):
+        """`model.evaluate(images, labels)` (or a dataset of (images, labels)): the accuracy of the
+        discriminator's class prediction on real labeled data."""
+        self._check_classifies()
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if labels is None:
+            raise ValueError("evaluate() measures classification accuracy: pass (images, labels).")
+        self.accuracy_tracker.update_state(labels, self.class_logits(self.discriminator(images, training=False)))
+        return {"accuracy": self.accuracy_tracker.result()}
 
     # ------------------------------------------------------------------------------------ exporting
     def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
@@ -432,16 +513,15 @@ class GANModel(keras.Model):
             return super().export(filepath, format=format, verbose=verbose, **kwargs)
         archive = keras.export.ExportArchive()
         archive.track(self.generator)
-        z = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
-        if self.num_classes:
+        signature = self.serving_signature()
+        if list(signature) == ["z"]:
+            archive.add_endpoint("serve", lambda z: self.generator(z, training=False), input_signature=[signature["z"]])
+        else:
             # One dict argument: an endpoint of two positional tensors cannot be called through TFSMLayer
             # (keras3-gan-facts item 7).
-            signature = {"z": z, "labels": tf.TensorSpec([None], tf.int32, name="labels")}
-            archive.add_endpoint("serve", lambda inputs: self.generator([inputs["z"], inputs["labels"]],
+            archive.add_endpoint("serve", lambda inputs: self.generator(self.generator_input_from(inputs),
                                                                         training=False),
                                  input_signature=[signature])
-        else:
-            archive.add_endpoint("serve", lambda z: self.generator(z, training=False), input_signature=[z])
         archive.write_out(filepath, verbose=bool(verbose))
         return filepath
 

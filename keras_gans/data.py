@@ -134,6 +134,13 @@ def check_images(images):
     return images.astype("float32")
 
 
+def to_model_range(images):
+    """Images as float32 NHWC in [-1, 1], the range every generator and discriminator here works in: uint8
+    images are scaled from [0, 255], float images are checked to lie in [-1, 1] already."""
+    images = check_images(images)
+    return images.astype("float32") / 127.5 - 1.0 if images.dtype == np.uint8 else images
+
+
 def labeled_subset(images, labels, per_class, seed=0):
     """Exactly `per_class` examples of every class, drawn without replacement (seeded), in shuffled order."""
     labels = np.asarray(labels)
@@ -146,6 +153,35 @@ def labeled_subset(images, labels, per_class, seed=0):
         chosen.append(rng.choice(where, per_class, replace=False))
     chosen = rng.permutation(np.concatenate(chosen))
     return np.asarray(images)[chosen], labels[chosen]
+
+
+def semi_supervised(name, labeled_per_class, split="train", batch_size=64, data_dir=None, seed=0):
+    """Batches for semi-supervised training (catGAN, SGAN): per step, `batch_size` unlabeled images and
+    `batch_size` images of a labeled subset (exactly `labeled_per_class` of every class, drawn from `split`
+    with `seed`), interleaved in one batch of 2 * batch_size whose labels are -1 on the unlabeled rows.
+
+    An epoch is one pass over the unlabeled images (the whole split, labels hidden); the labeled subset
+    repeats, reshuffled each time. Interleaving keeps half of every slice labeled, so a distribution
+    strategy hands each replica both kinds. `name` is a dataset name or `(images, labels)` arrays.
+    """
+    images, labels = (load_arrays(name, split, data_dir) if isinstance(name, str) else name)
+    if labels is None:
+        raise ValueError("Semi-supervised training needs labels for the labeled subset: pass (images, labels).")
+    images = check_images(images)
+    labeled_images, labeled_labels = labeled_subset(images, labels, labeled_per_class, seed=seed)
+    unlabeled = from_arrays(images, batch_size=batch_size, seed=seed)
+    labeled_images, labeled_labels = tf.constant(labeled_images), tf.constant(labeled_labels.astype("int32"))
+    count = len(labeled_labels)
+    labeled = (tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True).repeat()
+               .batch(batch_size, drop_remainder=True)
+               .map(lambda index: (_scale(tf.gather(labeled_images, index)), tf.gather(labeled_labels, index))))
+
+    def interleave(unlabeled_images, labeled_batch):
+        batch, batch_labels = labeled_batch
+        rows = tf.reshape(tf.stack([unlabeled_images, batch], axis=1), [-1] + batch.shape[1:].as_list())
+        return rows, tf.reshape(tf.stack([-tf.ones_like(batch_labels), batch_labels], axis=1), [-1])
+
+    return tf.data.Dataset.zip(unlabeled, labeled).map(interleave).prefetch(tf.data.AUTOTUNE)
 
 
 def _scale(images):
@@ -207,3 +243,100 @@ def load(name, split="train", batch_size=64, shuffle=True, drop_remainder=True, 
         images, labels = labeled_subset(images, labels, labeled_per_class, seed=seed or 0)
     return from_arrays(images, labels, batch_size=batch_size, shuffle=shuffle, drop_remainder=drop_remainder,
                        seed=seed)
+
+
+# -------------------------------------------------------------------------------------- toy data
+# The toy distributions of the GAN literature, as seeded `tf.data` streams of flat vectors (shape (d,)):
+#   gaussian_1d  N(mu = 4, sigma = 1.25)                 ("GAN in 50 lines of code", Nag 2017)
+#   ring         8 Gaussians evenly on a circle of radius 2, sigma = 0.02   (Metz et al., unrolled GANs)
+#   grid         25 Gaussians at {-4, -2, 0, 2, 4}^2, sigma = 0.05          (Srivastava et al., VEEGAN)
+# Their values lie outside the generators' tanh range [-1, 1], so every stream takes `scale`: it yields
+# samples / scale (the toy runner uses 2.5 for the ring and 5 for the grid, 10 for the 1-D Gaussian) and
+# reports results after multiplying back. Every sample is a stateless function of (seed, batch number),
+# so a stream is the same on every run and every machine.
+GAUSSIAN_1D = {"mean": 4.0, "std": 1.25}
+TOY_SIGMA = {"ring": 0.02, "grid": 0.05}
+TOY_SCALE = {"gaussian_1d": 10.0, "ring": 2.5, "grid": 5.0}
+
+
+def ring_centres(modes=8, radius=2.0):
+    """(modes, 2) centres evenly spaced on a circle of `radius`, the first at (radius, 0)."""
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype("float32")
+
+
+def grid_centres(values=(-4.0, -2.0, 0.0, 2.0, 4.0)):
+    """(len(values)^2, 2) centres of a square grid, row-major: (x0, y0), (x0, y1), ..."""
+    values = np.asarray(values, "float32")
+    return np.stack(np.meshgrid(values, values, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
+def toy_centres(name):
+    """(centres (K, d), sigma) of a named 2-D mixture: "ring" or "grid"."""
+    if name == "ring":
+        return ring_centres(), TOY_SIGMA["ring"]
+    if name == "grid":
+        return grid_centres(), TOY_SIGMA["grid"]
+    raise ValueError(f"Unknown toy mixture {name!r}: use 'ring' or 'grid'.")
+
+
+def _mixture_batch(centres, sigma, n, seed):
+    """n samples of the equal-weight mixture of N(centre, sigma^2 I), and their mode indices (int32)."""
+    centres = tf.constant(centres, tf.float32)
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
+    modes = tf.random.stateless_uniform((n,), seeds[0], 0, int(centres.shape[0]), dtype=tf.int32)
+    noise = tf.random.stateless_normal((n, int(centres.shape[1])), seeds[1])
+    return tf.gather(centres, modes) + sigma * noise, modes
+
+
+def _stream(batch_fn, batch_size, seed):
+    """An endless dataset whose i-th element is batch_fn(batch_size, (seed, i))."""
+    seed = int(seed)
+    return tf.data.Dataset.counter().map(
+        lambda i: batch_fn(batch_size, tf.stack([tf.constant(seed, tf.int64), i])),
+        num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
+
+
+def mixture(centres, sigma, batch_size=256, seed=0, scale=1.0, labels=False):
+    """An endless, seeded stream of batches from the equal-weight mixture of N(centre, sigma^2 I).
+
+    Yields float32 (batch_size, d) samples / `scale`, or `(samples, mode indices)` with `labels=True`
+    (conditional models use the mode as the class label)."""
+    centres = np.asarray(centres, "float32")
+
+    def batch(n, seed_pair):
+        samples, modes = _mixture_batch(centres, sigma, n, seed_pair)
+        return (samples / scale, modes) if labels else samples / scale
+
+    return _stream(batch, batch_size, seed)
+
+
+def ring(batch_size=256, seed=0, scale=1.0, labels=False):
+    """8 Gaussians evenly on a circle of radius 2, sigma = 0.02: a seeded `tf.data` stream (see `mixture`)."""
+    return mixture(ring_centres(), TOY_SIGMA["ring"], batch_size, seed, scale, labels)
+
+
+def grid(batch_size=256, seed=0, scale=1.0, labels=False):
+    """25 Gaussians at {-4, -2, 0, 2, 4}^2, sigma = 0.05: a seeded `tf.data` stream (see `mixture`)."""
+    return mixture(grid_centres(), TOY_SIGMA["grid"], batch_size, seed, scale, labels)
+
+
+def gaussian_1d(batch_size=256, seed=0, scale=1.0, mean=GAUSSIAN_1D["mean"], std=GAUSSIAN_1D["std"]):
+    """N(mean = 4, std = 1.25) as a seeded `tf.data` stream of float32 (batch_size, 1) batches / `scale`."""
+    return _stream(lambda n, seed_pair: (mean + std * tf.random.stateless_normal((n, 1), seed_pair)) / scale,
+                   batch_size, seed)
+
+
+def toy_arrays(name, n, seed=0, scale=1.0):
+    """n samples of a named toy distribution as numpy arrays: (samples (n, d), mode indices (n,) int32;
+    all zeros for "gaussian_1d"), divided by `scale`."""
+    seed_pair = tf.constant([int(seed), -1], tf.int64)  # not a batch of the stream with the same seed
+    if name == "gaussian_1d":
+        samples = GAUSSIAN_1D["mean"] + GAUSSIAN_1D["std"] * tf.random.stateless_normal((n, 1), seed_pair)
+        return (samples / scale).numpy(), np.zeros(n, "int32")
+    centres, sigma = toy_centres(name)
+    samples, modes = _mixture_batch(centres, sigma, n, seed_pair)
+    return (samples / scale).numpy(), modes.numpy()
+
+
+TOY_DATASETS = {"gaussian_1d": gaussian_1d, "ring": ring, "grid": grid}

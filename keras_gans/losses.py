@@ -5,6 +5,8 @@ numerically stable form, and compute in float32 so that they can be used unchang
 `mixed_float16` policy. Each docstring gives the formula with D(x) = sigmoid(logit(x)) where it matters.
 Means are over the (local) batch; scaling for tf.distribute is the caller's job.
 """
+import math
+
 from keras import ops
 
 
@@ -129,3 +131,112 @@ def began_convergence(real_loss, fake_loss, gamma=0.5):
         M_global = L(x) + |gamma L(x) - L(G(z))|
     """
     return _f32(real_loss) + ops.abs(gamma * _f32(real_loss) - _f32(fake_loss))
+
+
+# ------------------------------------------------------------------------ discriminators that classify
+def _masked_mean(values, mask):
+    """Mean of `values` over the rows where `mask` is true; 0 where no row is."""
+    mask = ops.cast(mask, "float32")
+    return ops.sum(values * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+def labeled_cross_entropy(logits, labels):
+    """Cross-entropy of class logits against integer labels, over the labeled rows only (label >= 0;
+    -1 marks an unlabeled example):
+
+        L = E_{(x, y): y >= 0}[-log p(y | x)],   p = softmax(logits);   0 if no row is labeled
+    """
+    logits, labels = _f32(logits), ops.cast(labels, "int32")
+    per_row = ops.sparse_categorical_crossentropy(ops.maximum(labels, 0), logits, from_logits=True)
+    return _masked_mean(per_row, labels >= 0)
+
+
+def conditional_entropy(logits):
+    """Mean entropy of the per-sample class distributions p(y | x) = softmax(logits):
+
+        E_x[H[p(y | x)]] = -E_x[sum_y p(y | x) log p(y | x)]
+
+    Low when the classifier is certain of every sample (catGAN, Springenberg 2016, eq. 4)."""
+    log_p = ops.log_softmax(_f32(logits), axis=-1)
+    return -ops.mean(ops.sum(ops.exp(log_p) * log_p, axis=-1))
+
+
+def marginal_entropy(logits):
+    """Entropy of the batch's marginal class distribution p(y) = E_x[p(y | x)]:
+
+        H[p(y)] = -sum_y p(y) log p(y)
+
+    High when the samples spread evenly over the classes (catGAN, Springenberg 2016, eq. 5)."""
+    p = ops.mean(ops.softmax(_f32(logits), axis=-1), axis=0)
+    return -ops.sum(p * ops.log(ops.maximum(p, 1e-12)))
+
+
+def catgan_discriminator_loss(real_logits, fake_logits):
+    """catGAN discriminator loss (Springenberg, 2016, eq. 7), D a K-way classifier with no fake class:
+
+        L_D = -H_X[p(y | D)] + E_x[H[p(y | x, D)]] - E_z[H[p(y | G(z), D)]]
+
+    i.e. D wants balanced classes over the real data, certain predictions on real samples and
+    uncertain ones on generated samples."""
+    return -marginal_entropy(real_logits) + conditional_entropy(real_logits) - conditional_entropy(fake_logits)
+
+
+def catgan_generator_loss(fake_logits):
+    """catGAN generator loss (Springenberg, 2016, eq. 7):
+
+        L_G = -H_G[p(y | D)] + E_z[H[p(y | G(z), D)]]
+
+    G wants its samples classified with certainty, and spread evenly over the classes."""
+    return -marginal_entropy(fake_logits) + conditional_entropy(fake_logits)
+
+
+def _log_p_real(logits):
+    """log p(not fake | x) = log sum_{k<K} p_k for K+1 logits whose last one is the fake class."""
+    return ops.logsumexp(logits[:, :-1], axis=-1) - ops.logsumexp(logits, axis=-1)
+
+
+def semi_supervised_discriminator_loss(real_logits, labels, fake_logits):
+    """SGAN discriminator loss (Odena, 2016; Salimans et al., 2016, section 5), D with K+1 logits, the last
+    for "fake":
+
+        L_D = E_{(x, y) labeled}[-log p(y | x, y < K+1)] + E_{x unlabeled}[-log(1 - p(K+1 | x))]
+              + E_z[-log p(K+1 | G(z))]
+
+    Labels are integers in [0, K), -1 for unlabeled rows; every real row without a label counts as
+    "some real class"."""
+    real_logits, fake_logits = _f32(real_logits), _f32(fake_logits)
+    labels = ops.cast(labels, "int32")
+    supervised = labeled_cross_entropy(real_logits[:, :-1], labels)  # softmax of the K real logits: p(y | x, real)
+    unsupervised = _masked_mean(-_log_p_real(real_logits), labels < 0)
+    fake = ops.mean(ops.logsumexp(fake_logits, axis=-1) - fake_logits[:, -1])
+    return supervised + unsupervised + fake
+
+
+def semi_supervised_generator_loss(fake_logits):
+    """SGAN generator loss: G wants D to put its samples in one of the real classes (non-saturating):
+
+        L_G = E_z[-log(1 - p(K+1 | G(z)))]
+    """
+    return ops.mean(-_log_p_real(_f32(fake_logits)))
+
+
+def categorical_information_loss(code_logits, codes):
+    """infoGAN's categorical term of -L_I (Chen et al., 2016, eq. 5), Q's logits against the one-hot code
+    c ~ Cat(K) that G received:
+
+        -E_{c, x = G(z, c)}[log Q(c | x)]
+    """
+    return ops.mean(ops.categorical_crossentropy(_f32(codes), _f32(code_logits), from_logits=True))
+
+
+def gaussian_information_loss(means, codes, log_variances=None):
+    """infoGAN's continuous term of -L_I (Chen et al., 2016, section 6): Q models each continuous code as a
+    factored Gaussian; its negative log-likelihood, summed over code dimensions, averaged over the batch:
+
+        -E[log Q(c | x)] = E[sum_j 1/2 log(2 pi) + 1/2 log s_j^2 + (c_j - mu_j)^2 / (2 s_j^2)]
+
+    with log s^2 = `log_variances`, or s = 1 when None (then it is 1/2 the squared error plus a constant)."""
+    means, codes = _f32(means), _f32(codes)
+    log_variances = ops.zeros_like(means) if log_variances is None else _f32(log_variances)
+    nll = 0.5 * (math.log(2 * math.pi) + log_variances + ops.square(codes - means) * ops.exp(-log_variances))
+    return ops.mean(ops.sum(nll, axis=-1))

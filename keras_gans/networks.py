@@ -146,6 +146,18 @@ def infogan_discriminator(image_shape=(28, 28, 1), num_classes=None, output_unit
     return keras.Model(features.inputs, _logits(features.output, output_units), name=name)
 
 
+def add_q_head(discriminator, q_units, hidden=128, normalization="batch", name="discriminator"):
+    """infoGAN's Q network on top of a discriminator: the features that feed D's "logits" layer -- every
+    layer of D but its last, the same layer objects, not a copy -- go through Q's own head, FC `hidden`-BN-
+    LReLU-FC `q_units` (infoGAN paper, appendix C.1). Returns one model with outputs [D's logits, Q's outputs],
+    so D and Q are trained, saved and loaded as one network with the shared layers stored once."""
+    features = discriminator.get_layer("logits").input
+    h = layers.Dense(hidden, kernel_initializer=_init(), name="q_fc")(features)
+    h = layers.LeakyReLU(0.2)(_normalization(normalization, "q_fc_norm")(h))
+    q = layers.Dense(q_units, kernel_initializer=_init(), dtype="float32", name="q")(h)
+    return keras.Model(discriminator.inputs, [discriminator.output, q], name=name)
+
+
 # -------------------------------------------------------------------------------------------- DCGAN
 def _dcgan_depth(image_shape):
     """Number of stride-2 stages: halve the image while it stays whole and at least 4 px."""
@@ -234,3 +246,173 @@ def build_generator(architecture, image_shape, latent_dim, num_classes=None):
 def build_discriminator(architecture, image_shape, num_classes=None, **options):
     """The discriminator of a named architecture; `options` go to its builder (output_units, normalization)."""
     return _lookup(_DISCRIMINATORS, architecture)(tuple(image_shape), num_classes=num_classes, **options)
+
+
+# ------------------------------------------------------------------------------ vectors and papers
+def mlp_autoencoder_discriminator(input_shape, num_classes=None, hidden=(128,), embedding_dim=16,
+                                  activation="elu", name="discriminator"):
+    """An autoencoder discriminator for flat data (EBGAN/BEGAN on vectors, e.g. the 2-D toy mixtures):
+    x -> Dense(h) + activation for each h in `hidden` -> Dense(embedding_dim) (the code S) -> the mirror
+    image of the encoder -> Dense(prod(input_shape)) (linear), Glorot initialisation (see `toy_generator`).
+    Outputs `[reconstruction, embedding]`, like `autoencoder_discriminator`."""
+    input_shape = tuple(input_shape)
+    inputs, x, one_hot = _inputs(input_shape, num_classes, "images")
+    h = _join_labels(layers.Flatten()(x), one_hot)
+    for i, units in enumerate(hidden):
+        h = layers.Activation(activation)(layers.Dense(units, name=f"encode_{i}")(h))
+    embedding = layers.Dense(embedding_dim, name="embedding")(h)
+    h = embedding
+    for i, units in enumerate(reversed(hidden)):
+        h = layers.Activation(activation)(layers.Dense(units, name=f"decode_{i}")(h))
+    h = layers.Dense(math.prod(input_shape), name="decode_out")(h)
+    if len(input_shape) > 1:
+        h = layers.Reshape(input_shape)(h)
+    reconstruction = layers.Activation("linear", dtype="float32", name="reconstruction")(h)
+    embedding = layers.Activation("linear", dtype="float32", name="code")(embedding)
+    return keras.Model(inputs, [reconstruction, embedding], name=name)
+
+
+def _uniform_init(limit):
+    return keras.initializers.RandomUniform(-limit, limit)
+
+
+def paper_generator(image_shape=(28, 28, 1), latent_dim=100, num_classes=None, hidden=(1200, 1200),
+                    name="generator"):
+    """The MNIST generator of the original GAN paper (Goodfellow et al., 2014; goodfeli/adversarial,
+    mnist.yaml): z -> Dense(1200) + ReLU -> Dense(1200) + ReLU -> Dense(prod(shape)) + sigmoid, weights
+    U(-0.05, 0.05). The sigmoid gives pixel intensities p in [0, 1], the paper's data; they are handed out
+    as 2p - 1 so that the samples are in [-1, 1] like every other model of the package (train on the same
+    images scaled x / 127.5 - 1, i.e. p = (x + 1) / 2)."""
+    image_shape = tuple(image_shape)
+    inputs, z, one_hot = _inputs((latent_dim,), num_classes, "z")
+    h = _join_labels(z, one_hot)
+    for i, units in enumerate(hidden):
+        h = layers.Dense(units, activation="relu", kernel_initializer=_uniform_init(0.05), name=f"dense_{i}")(h)
+    h = layers.Dense(math.prod(image_shape), kernel_initializer=_uniform_init(0.05), name="samples_dense")(h)
+    if len(image_shape) > 1:
+        h = layers.Reshape(image_shape)(h)
+    pixels = layers.Activation("sigmoid", dtype="float32", name="pixels")(h)
+    return keras.Model(inputs, layers.Rescaling(2.0, offset=-1.0, dtype="float32", name="samples")(pixels),
+                       name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class Maxout(layers.Layer):
+    """Maxout units (Goodfellow et al., 2013): `units` outputs, each the max of `pieces` linear pieces."""
+
+    def __init__(self, units, pieces=5, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.pieces = int(units), int(pieces)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.dense = layers.Dense(self.units * self.pieces, kernel_initializer=self.kernel_initializer)
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+
+    def call(self, x):
+        h = self.dense(x)
+        return keras.ops.max(keras.ops.reshape(h, (-1, self.units, self.pieces)), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "pieces": self.pieces,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+def maxout_discriminator(input_shape=(28, 28, 1), num_classes=None, hidden=(240, 240), pieces=5,
+                         input_dropout=0.2, dropout=0.5, output_units=1, name="discriminator"):
+    """The MNIST discriminator of the original GAN paper (mnist.yaml): dropout on the input (keep 0.8),
+    two maxout layers of 240 units x 5 pieces with dropout 0.5, weights U(-0.005, 0.005), then a linear
+    logit (the paper's sigmoid is in the loss)."""
+    inputs, x, one_hot = _inputs(tuple(input_shape), num_classes, "images")
+    h = layers.Flatten()(x)
+    if input_dropout:
+        h = layers.Dropout(input_dropout)(h)
+    h = _join_labels(h, one_hot)
+    for i, units in enumerate(hidden):
+        h = Maxout(units, pieces, kernel_initializer=_uniform_init(0.005), name=f"maxout_{i}")(h)
+        if dropout:
+            h = layers.Dropout(dropout)(h)
+    return keras.Model(inputs, _logits(h, output_units), name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GroupMoments(layers.Layer):
+    """For (batch, 1) samples cut into consecutive groups of `group_size`: each group's mean, standard
+    deviation, skewness E[z^3] and excess kurtosis E[z^4] - 3 (z standardised), repeated for every row of
+    the group -> (batch, 4). With `group_size` equal to the training batch, a discriminator call on
+    [real batch; fake batch] sees the moments of each batch separately, as the "GAN in 50 lines" tutorial's
+    D does."""
+
+    def __init__(self, group_size, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size = int(group_size)
+
+    def call(self, x):
+        ops = keras.ops
+        groups = ops.reshape(ops.cast(x, "float32"), (-1, self.group_size))
+        mean = ops.mean(groups, axis=1, keepdims=True)
+        std = ops.sqrt(ops.mean(ops.square(groups - mean), axis=1, keepdims=True) + 1e-8)
+        z = (groups - mean) / std
+        moments = ops.concatenate([mean, std, ops.mean(z ** 3, axis=1, keepdims=True),
+                                   ops.mean(z ** 4, axis=1, keepdims=True) - 3.0], axis=1)
+        return ops.reshape(ops.repeat(moments[:, None, :], self.group_size, axis=1), (-1, 4))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 4)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
+
+
+def moment_discriminator(group_size, hidden=(10, 10), activation="sigmoid", name="discriminator"):
+    """The 1-D discriminator of "GAN in 50 lines of code" (Nag, 2017): it reads the moments (mean, std,
+    skewness, kurtosis) of a whole batch of `group_size` samples -> Dense(10, sigmoid) x 2 -> one logit,
+    repeated for every sample of the batch. Batches must be a multiple of `group_size`."""
+    x = keras.Input((1,), name="samples")
+    h = GroupMoments(group_size, name="moments")(x)
+    for i, units in enumerate(hidden):
+        h = layers.Dense(units, activation=activation, name=f"dense_{i}")(h)
+    return keras.Model(x, _logits(h, 1), name=name)
+
+
+_GENERATORS["gan_paper"] = paper_generator
+_DISCRIMINATORS["gan_paper"] = maxout_discriminator
+ARCHITECTURES = tuple(_GENERATORS)
+
+
+def toy_generator(output_shape=(2,), latent_dim=16, num_classes=None, hidden=(128, 128, 128), name="generator"):
+    """A small generator for low-dimensional data (the 2-D toy mixtures): Dense(h) + LeakyReLU(0.2) per h in
+    `hidden` -> Dense(prod(shape)) + tanh, with Keras' default Glorot initialisation -- N(0, 0.02), meant
+    for wide conv layers, shrinks the signal of a narrow MLP on 2-D data layer by layer, and D then barely
+    learns."""
+    output_shape = tuple(output_shape)
+    inputs, z, one_hot = _inputs((latent_dim,), num_classes, "z")
+    h = _join_labels(z, one_hot)
+    for i, units in enumerate(hidden):
+        h = layers.LeakyReLU(0.2)(layers.Dense(units, name=f"dense_{i}")(h))
+    h = layers.Dense(math.prod(output_shape), name="samples_dense")(h)
+    if len(output_shape) > 1:
+        h = layers.Reshape(output_shape)(h)
+    return keras.Model(inputs, layers.Activation("tanh", dtype="float32", name="samples")(h), name=name)
+
+
+def toy_discriminator(input_shape=(2,), num_classes=None, output_units=1, normalization=None, hidden=(128, 128),
+                      name="discriminator"):
+    """A small discriminator for low-dimensional data: Dense(h) (+ normalization) + LeakyReLU(0.2) per h in
+    `hidden`, no dropout -> Dense(output_units) logits named "logits" (so heads such as infoGAN's Q attach),
+    Glorot initialisation."""
+    inputs, x, one_hot = _inputs(tuple(input_shape), num_classes, "images")
+    h = _join_labels(layers.Flatten()(x), one_hot)
+    for i, units in enumerate(hidden):
+        h = layers.Dense(units, name=f"dense_{i}")(h)
+        h = layers.LeakyReLU(0.2)(_normalization(normalization, f"norm_{i}")(h))
+    return keras.Model(inputs, layers.Dense(output_units, dtype="float32", name="logits")(h), name=name)
+
+
+# "toy": the small MLPs `keras-gans toy` trains on 2-D mixtures; every game builds its own heads on them.
+_GENERATORS["toy"] = toy_generator
+_DISCRIMINATORS["toy"] = toy_discriminator
+ARCHITECTURES = tuple(_GENERATORS)

@@ -58,6 +58,31 @@ def tiny_autoencoder(num_classes=None):
     return networks.autoencoder_discriminator(IMAGE_SHAPE, num_classes, embedding_dim=8, filters=8)
 
 
+AUTOENCODER_GAMES = {"ebgan", "began"}
+CLASSIFIER_OUTPUTS = {"acgan": 11, "catgan": 10, "sgan": 11}  # ACGAN: source + 10 classes; SGAN: 10 + fake
+
+
+def make(name, dropout=0.3, **options):
+    """A tiny instance of the variant registered as `name`, with the networks its game needs."""
+    cls = keras_gans.VARIANTS[name]
+    num_classes = 10 if (cls.conditional or cls.classifies) else None
+    reads = lambda role: num_classes if role in cls.label_inputs else None
+    code_dim = 12 if name == "infogan" else 0  # the default codes: one 10-way categorical + 2 continuous
+    generator = networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM + code_dim, reads("generator"), hidden=(32,))
+    if name in AUTOENCODER_GAMES:
+        discriminator = tiny_autoencoder(reads("discriminator"))
+    else:
+        discriminator = networks.mlp_discriminator(IMAGE_SHAPE, reads("discriminator"), hidden=(32,), dropout=dropout,
+                                                   output_units=CLASSIFIER_OUTPUTS.get(name, 1))
+    if name == "infogan":
+        discriminator = networks.add_q_head(discriminator, code_dim, hidden=16, normalization=None)
+    if num_classes:
+        options["num_classes"] = num_classes
+    if name in ("wgan", "wgan_gp"):
+        options.setdefault("n_critic", 2)
+    return cls(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=1, **options)
+
+
 @pytest.fixture(scope="session")
 def mirrored():
     """One MirroredStrategy over the two logical CPUs for the whole session: strategies created one after

@@ -10,27 +10,8 @@ import tensorflow as tf
 
 import keras
 import keras_gans
-from conftest import IMAGE_SHAPE, LATENT_DIM, tiny_autoencoder
+from conftest import IMAGE_SHAPE, LATENT_DIM, make
 from keras_gans import networks
-
-AUTOENCODER_GAMES = {"ebgan", "began"}
-
-
-def make(name, dropout=0.3, **options):
-    """A tiny instance of the variant `name`."""
-    cls = keras_gans.VARIANTS[name]
-    num_classes = 10 if cls.conditional else None
-    generator = networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, num_classes, hidden=(32,))
-    if name in AUTOENCODER_GAMES:
-        discriminator = tiny_autoencoder(num_classes)
-    else:
-        discriminator = networks.mlp_discriminator(IMAGE_SHAPE, num_classes, hidden=(32,), dropout=dropout)
-    if num_classes:
-        options["num_classes"] = num_classes
-    if name in ("wgan", "wgan_gp"):
-        options.setdefault("n_critic", 2)
-    return cls(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=1, **options)
-
 
 def all_weights(model):
     return [v.numpy() for v in model.generator.weights + model.discriminator.weights]
@@ -59,7 +40,7 @@ def test_save_load_model_restores_everything(name, dataset, tmp_path):
     assert int(loaded.step_counter.numpy()) == int(model.step_counter.numpy()) > 0
 
 
-@pytest.mark.parametrize("name", ["gan", "wgan_gp", "began", "cgan"])
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "began", "cgan", "infogan"])
 def test_fit_save_load_fit_equals_uninterrupted_fit(name, fashion_mnist, tmp_path):
     # Unshuffled data, so that both runs see the same batches; noise is keyed by the step counter.
     data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
@@ -90,24 +71,30 @@ import numpy as np, tensorflow as tf, keras
 assert "keras_gans" not in sys.modules
 path, inputs = sys.argv[1], np.load(sys.argv[2], allow_pickle=True).item()
 loaded = tf.saved_model.load(path)
-served = loaded.serve(inputs if "labels" in inputs else inputs["z"])
+served = loaded.serve(inputs if len(inputs) > 1 else inputs["z"])
 layer = keras.layers.TFSMLayer(path, call_endpoint="serve")
-via_layer = layer(inputs if "labels" in inputs else inputs["z"])
+via_layer = layer(inputs if len(inputs) > 1 else inputs["z"])
 signature = loaded.signatures["serving_default"]
 print(json.dumps({"served": np.asarray(served).tolist(), "layer": np.asarray(via_layer).tolist(),
                   "inputs": sorted(signature.structured_input_signature[1]), "modules": "keras_gans" in sys.modules}))
 """
 
 
-@pytest.mark.parametrize("name", ["dcgan", "cgan"])
+@pytest.mark.parametrize("name", ["dcgan", "cgan", "infogan"])
 def test_exported_savedmodel_serves_the_generator_without_keras_gans(name, tmp_path):
-    model = make(name) if name == "cgan" else keras_gans.DCGAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)
+    model = make(name) if name != "dcgan" else keras_gans.DCGAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)
     z = np.random.default_rng(0).normal(size=(5, LATENT_DIM)).astype("float32")
     inputs = {"z": z}
-    expected = model.generator(z, training=False).numpy() if name == "dcgan" else None
+    generator_input = z
     if name == "cgan":
         inputs["labels"] = np.array([0, 1, 9, 4, 4], "int32")
-        expected = model.generator([z, inputs["labels"]], training=False).numpy()
+        generator_input = [z, inputs["labels"]]
+    if name == "infogan":  # the generator reads [z, one-hot c1, continuous codes]
+        inputs["categorical"] = np.array([[0], [1], [9], [4], [4]], "int32")
+        inputs["continuous"] = np.linspace(-1, 1, 10).reshape(5, 2).astype("float32")
+        generator_input = np.concatenate([z, np.eye(10, dtype="float32")[inputs["categorical"][:, 0]],
+                                          inputs["continuous"]], axis=1)
+    expected = model.generator(generator_input, training=False).numpy()
     model.export(str(tmp_path / "saved"))
     np.save(tmp_path / "inputs.npy", inputs, allow_pickle=True)
     run = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, str(tmp_path / "saved"), str(tmp_path / "inputs.npy")],
@@ -117,11 +104,12 @@ def test_exported_savedmodel_serves_the_generator_without_keras_gans(name, tmp_p
     assert not result["modules"]
     np.testing.assert_allclose(result["served"], expected, atol=1e-6)
     np.testing.assert_allclose(result["layer"], expected, atol=1e-6)
-    assert result["inputs"] == (["labels", "z"] if name == "cgan" else ["z"])
+    assert result["inputs"] == sorted(inputs)
     assert np.asarray(result["served"]).shape == (5,) + IMAGE_SHAPE
+    np.testing.assert_allclose(model.generate_from(inputs), expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["gan", "wgan_gp"])
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "infogan"])
 def test_two_replicas_take_the_same_step_as_one_device_with_the_global_batch(name, fashion_mnist, mirrored):
     images, labels = fashion_mnist
     data = keras_gans.data.from_arrays(images[:64], labels[:64], batch_size=16, shuffle=False)

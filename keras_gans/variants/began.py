@@ -40,7 +40,7 @@ class BEGAN(GANModel):
         return ops.mean(losses.reconstruction_energy(images, outputs[0], "l1"))
 
     def discriminator_loss(self, real, labels=None):
-        real_outputs, fake_outputs, fake = self.discriminator_outputs(real, labels)
+        real_outputs, fake_outputs, fake, _ = self.discriminator_outputs(real, labels)
         real_loss = self.autoencoder_loss(real, real_outputs)
         fake_loss = self.autoencoder_loss(fake, fake_outputs)
         k_t = ops.copy(self.k_t)  # the value this update uses, read before after_discriminator_update moves it
@@ -49,7 +49,7 @@ class BEGAN(GANModel):
                 "convergence": losses.began_convergence(real_loss, fake_loss, self.gamma)}
 
     def generator_loss(self, real, labels=None):
-        fake, fake_outputs = self.generator_outputs(real, labels)
+        fake, fake_outputs, _ = self.generator_outputs(real, labels)
         return {"g_loss": self.autoencoder_loss(fake, fake_outputs)}
 
     def after_discriminator_update(self, logs):

@@ -28,14 +28,14 @@ class EBGAN(GANModel):
         return networks.autoencoder_discriminator(self.image_shape, self.num_classes)
 
     def discriminator_loss(self, real, labels=None):
-        (real_reconstruction, _), (fake_reconstruction, _), fake = self.discriminator_outputs(real, labels)
+        (real_reconstruction, _), (fake_reconstruction, _), fake, _ = self.discriminator_outputs(real, labels)
         real_energy = losses.reconstruction_energy(real, real_reconstruction, "l2")
         fake_energy = losses.reconstruction_energy(fake, fake_reconstruction, "l2")
         return {"d_loss": losses.energy_discriminator_loss(real_energy, fake_energy, self.margin),
                 "real_energy": ops.mean(real_energy), "fake_energy": ops.mean(fake_energy)}
 
     def generator_loss(self, real, labels=None):
-        fake, (reconstruction, codes) = self.generator_outputs(real, labels)
+        fake, (reconstruction, codes), _ = self.generator_outputs(real, labels)
         energy = losses.reconstruction_energy(fake, reconstruction, "l2")
         pulling_away = penalties.pulling_away_term(codes)
         return {"g_loss": losses.energy_generator_loss(energy) + self.pt_weight * pulling_away,

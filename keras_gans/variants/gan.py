@@ -29,13 +29,21 @@ class GAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def discriminator_loss(self, real, labels=None):
-        real_logits, fake_logits, _ = self.discriminator_outputs(real, labels)
+        real_logits, fake_logits, _, _ = self.discriminator_outputs(real, labels)
+        return self.source_losses(real_logits, fake_logits)
+
+    def generator_loss(self, real, labels=None):
+        _, fake_logits, _ = self.generator_outputs(real, labels)
+        return {"g_loss": self.source_generator_loss(fake_logits)}
+
+    def source_losses(self, real_logits, fake_logits):
+        """D's real-vs-fake loss and its metrics, for the games that add terms to this one."""
         return {"d_loss": losses.minimax_discriminator_loss(real_logits, fake_logits),
                 "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
 
-    def generator_loss(self, real, labels=None):
-        _, fake_logits = self.generator_outputs(real, labels)
-        return {"g_loss": GENERATOR_LOSSES[self.generator_objective](fake_logits)}
+    def source_generator_loss(self, fake_logits):
+        """G's side of the real-vs-fake game: the `loss` chosen at construction."""
+        return GENERATOR_LOSSES[self.generator_objective](fake_logits)
 
     def get_config(self):
         return {**super().get_config(), "loss": self.generator_objective}

@@ -23,11 +23,11 @@ class LSGAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def discriminator_loss(self, real, labels=None):
-        real_out, fake_out, _ = self.discriminator_outputs(real, labels)
+        real_out, fake_out, _, _ = self.discriminator_outputs(real, labels)
         return {"d_loss": losses.least_squares_discriminator_loss(real_out, fake_out, self.a, self.b)}
 
     def generator_loss(self, real, labels=None):
-        _, fake_out = self.generator_outputs(real, labels)
+        _, fake_out, _ = self.generator_outputs(real, labels)
         return {"g_loss": losses.least_squares_generator_loss(fake_out, self.c)}
 
     def get_config(self):

@@ -36,12 +36,12 @@ class WGAN(GANModel):
         return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
 
     def discriminator_loss(self, real, labels=None):
-        real_scores, fake_scores, _ = self.discriminator_outputs(real, labels)
+        real_scores, fake_scores, _, _ = self.discriminator_outputs(real, labels)
         loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         return {"d_loss": loss, "wasserstein": -loss}
 
     def generator_loss(self, real, labels=None):
-        _, fake_scores = self.generator_outputs(real, labels)
+        _, fake_scores, _ = self.generator_outputs(real, labels)
         return {"g_loss": losses.wasserstein_generator_loss(fake_scores)}
 
     def after_discriminator_update(self, logs):

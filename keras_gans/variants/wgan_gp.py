@@ -2,7 +2,7 @@
 import keras
 from keras import ops
 
-from .. import losses, networks, penalties
+from .. import losses, penalties
 from .wgan import WGAN
 
 
@@ -25,15 +25,14 @@ class WGANGP(WGAN):
         super().__init__(generator, discriminator, n_critic=n_critic, **kwargs)
 
     def build_discriminator(self):
-        return networks.build_discriminator(self.architecture, self.image_shape, self.num_classes,
-                                            normalization="layer")
+        return super().build_discriminator(normalization="layer")
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
 
     def discriminator_loss(self, real, labels=None):
-        real_scores, fake_scores, fake = self.discriminator_outputs(real, labels)
+        real_scores, fake_scores, fake, _ = self.discriminator_outputs(real, labels)
         loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         epsilon = self.sample_uniform((ops.shape(real)[0],) + (1,) * len(self.image_shape))
         penalty = penalties.gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, epsilon)

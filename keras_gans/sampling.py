@@ -1,0 +1,160 @@
+"""The DCGAN paper's "walking in the latent space" (Radford et al., 2016, section 6.1) and the original GAN
+paper's nearest-neighbour check (Goodfellow et al., 2014, figure 2), for any trained model.
+
+    images = sampling.interpolation_grid(model, rows=8, steps=10, seed=0)   # (rows * steps, H, W, C)
+    pairs = sampling.nearest_neighbour_grid(samples, train_images)         # sample, its nearest, ...
+
+Interpolation: each row walks a straight line from one random latent point to another -- spherical
+(slerp) for a normal prior, where most of the mass lies near a sphere and a straight chord would pass
+through the improbable region near 0; linear for a uniform prior. Everything else the generator reads
+(class labels, infoGAN's codes: every input of `model.serving_signature()` but z) is held fixed along a
+row and drawn once per row -- labels 0, 1, 2, ... in turn, so that a conditional model shows one class
+per row.
+"""
+import math
+
+import numpy as np
+
+
+def lerp(a, b, t):
+    """(1 - t) a + t b for end points a, b (..., d) and fractions t (steps,) -> (..., steps, d)."""
+    a, b, t = np.asarray(a, "float64"), np.asarray(b, "float64"), np.asarray(t, "float64")
+    return a[..., None, :] + t[:, None] * (b - a)[..., None, :]
+
+
+def slerp(a, b, t):
+    """Spherical interpolation (Shoemake, 1985) of end points a, b (..., d) at fractions t (steps,):
+
+        sin((1 - t) w) / sin(w) a + sin(t w) / sin(w) b,    cos w = <a, b> / (|a| |b|)
+
+    (as in White, "Sampling Generative Networks", 2016): for end points of equal norm it moves along the
+    great circle at constant angular speed, and in general it keeps the norm near that of typical draws
+    of N(0, I) where a straight line would cut through the low-norm middle. Nearly parallel end points
+    fall back to `lerp`. Returns (..., steps, d)."""
+    a, b, t = np.asarray(a, "float64"), np.asarray(b, "float64"), np.asarray(t, "float64")
+    norms = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    cosine = np.clip(np.sum(a * b, axis=-1) / np.maximum(norms, 1e-12), -1.0, 1.0)
+    omega = np.arccos(cosine)[..., None]                                   # (..., 1)
+    sine = np.sin(omega)
+    safe = np.where(sine > 1e-6, sine, 1.0)
+    weight_a = np.where(sine > 1e-6, np.sin((1.0 - t) * omega) / safe, 1.0 - t)  # (..., steps)
+    weight_b = np.where(sine > 1e-6, np.sin(t * omega) / safe, t)
+    return weight_a[..., None] * a[..., None, :] + weight_b[..., None] * b[..., None, :]
+
+
+def _row_conditions(model, rows, seed, labels=None):
+    """What the generator reads besides z, one value per row: a dict like `serving_signature()` minus z."""
+    keys = [key for key in model.serving_signature() if key != "z"]
+    conditions = {}
+    if "labels" in keys:
+        labels = np.arange(rows) % model.num_classes if labels is None else labels
+        conditions["labels"] = model.check_labels(labels, rows)
+    others = [key for key in keys if key != "labels"]
+    if others:
+        if not hasattr(model, "sample_codes"):
+            raise ValueError(f"{type(model).__name__}'s generator reads {others}; interpolation needs the model to "
+                             f"draw them with sample_codes(n, seed).")
+        codes = model.sample_codes(rows, seed)
+        conditions.update({key: np.asarray(codes[key]) for key in others})
+    elif labels is not None and "labels" not in keys:
+        raise ValueError(f"{type(model).__name__}'s generator takes no labels.")
+    return conditions
+
+
+def interpolation_inputs(model, rows=8, steps=10, seed=0, method=None, labels=None):
+    """The generator inputs of an interpolation grid: a dict like `model.serving_signature()` with
+    rows * steps entries, row-major. Row r goes from z_r^0 to z_r^1 (both from the model's prior, drawn
+    from `seed`) in `steps` equal steps, both ends included; labels / codes are fixed per row.
+    `method`: "slerp" or "lerp" (default: slerp for a normal prior, lerp for a uniform one)."""
+    if steps < 2:
+        raise ValueError(f"An interpolation needs at least 2 steps (its two end points); got {steps}.")
+    method = method or ("slerp" if model.latent_prior == "normal" else "lerp")
+    if method not in ("slerp", "lerp"):
+        raise ValueError(f"method must be 'slerp' or 'lerp', not {method!r}.")
+    ends = model.latent_for(2 * rows, seed).reshape(rows, 2, model.latent_dim)
+    path = (slerp if method == "slerp" else lerp)(ends[:, 0], ends[:, 1], np.linspace(0.0, 1.0, steps))
+    inputs = {"z": path.reshape(rows * steps, model.latent_dim).astype("float32")}
+    for key, value in _row_conditions(model, rows, seed, labels).items():
+        inputs[key] = np.repeat(value, steps, axis=0)
+    return inputs
+
+
+def interpolation_grid(model, rows=8, steps=10, seed=0, method=None, labels=None):
+    """Samples along `rows` latent lines of `steps` points each: numpy (rows * steps, *image_shape) in
+    [-1, 1], row-major (save with `images.save_grid(grid, path, columns=steps)`)."""
+    return model.generate_from(interpolation_inputs(model, rows, steps, seed, method, labels))
+
+
+def nearest_neighbours(queries, references, batch_size=1000):
+    """For each query, the index of the nearest reference and the L2 distance to it (pixel space, all
+    axes but the first flattened): (indices (n,), distances (n,)). Exact, batch by batch, with
+    |q - r|^2 = |q|^2 + |r|^2 - 2 q.r in float64."""
+    queries = np.asarray(queries, "float64").reshape(len(queries), -1)
+    references = np.asarray(references, "float64").reshape(len(references), -1)
+    if queries.shape[1] != references.shape[1]:
+        raise ValueError(f"Queries have {queries.shape[1]} values each but references {references.shape[1]}.")
+    if not len(references):
+        raise ValueError("No reference images to search.")
+    norms = (references ** 2).sum(1)
+    indices, distances = [], []
+    for start in range(0, len(queries), batch_size):
+        q = queries[start:start + batch_size]
+        squared = (q ** 2).sum(1)[:, None] + norms[None, :] - 2.0 * q @ references.T
+        best = squared.argmin(axis=1)
+        indices.append(best)
+        distances.append(np.sqrt(np.maximum(squared[np.arange(len(q)), best], 0.0)))
+    return np.concatenate(indices), np.concatenate(distances)
+
+
+def nearest_neighbour_grid(samples, train_images, batch_size=1000):
+    """Each sample followed by its nearest training image (L2 in pixel space, both in [-1, 1]):
+    numpy (2n, ...) [s_0, nn_0, s_1, nn_1, ...], and the distances (n,). Save with an even number of
+    columns so that pairs stay side by side."""
+    samples = np.asarray(samples, "float32")
+    train_images = np.asarray(train_images)
+    indices, distances = nearest_neighbours(samples, train_images, batch_size)
+    pairs = np.stack([samples, np.asarray(train_images[indices], "float32")], axis=1)
+    return pairs.reshape((-1,) + samples.shape[1:]), distances
+
+
+def code_traversal_grid(model, code=0, categorical=0, steps=10, span=2.0, seed=0):
+    """infoGAN's figure of a continuous code (Chen et al., 2016, figure 2): one row per value of the
+    categorical code `categorical`, columns sweeping continuous code `code` over [-span, span] -- past the
+    training range [-1, 1], as in the paper's rotation and width figures. z and the other codes are drawn
+    once (from `seed`) and shared by every image, so a row changes only the swept code and rows differ
+    only in the categorical one. Returns numpy (values * steps, *image_shape), row-major."""
+    if not getattr(model, "continuous_codes", 0) or not getattr(model, "categorical_codes", ()):
+        raise ValueError(f"{type(model).__name__} has no categorical and continuous latent codes to traverse; "
+                         f"this figure is for InfoGAN.")
+    if not 0 <= code < model.continuous_codes or not 0 <= categorical < len(model.categorical_codes):
+        raise ValueError(f"code must lie in [0, {model.continuous_codes}) and categorical in "
+                         f"[0, {len(model.categorical_codes)}); got {code} and {categorical}.")
+    values = model.categorical_codes[categorical]
+    n = values * steps
+    base = model.sample_codes(1, seed)
+    codes = {"categorical": np.repeat(base["categorical"], n, axis=0),
+             "continuous": np.repeat(base["continuous"], n, axis=0)}
+    codes["categorical"][:, categorical] = np.repeat(np.arange(values), steps)
+    codes["continuous"][:, code] = np.tile(np.linspace(-span, span, steps), values)
+    return model.generate_from({"z": np.repeat(model.latent_for(1, seed), n, axis=0), **codes})
+
+
+def sample_grid(model, n=100, columns=None, seed=0):
+    """The standard picture of a model: (images, columns) for `images.save_grid`. A generator that reads
+    labels gets one row per class; infoGAN one row per value of its first categorical code; others n
+    samples in a square-ish grid. `n` counts all samples (rows of n // classes for the row-wise grids,
+    unless `columns` says); the same `seed` gives the same latent vectors, so grids of one run compare."""
+    rows = None
+    if model.reads_labels("generator"):
+        rows = model.num_classes
+    elif getattr(model, "categorical_codes", ()):
+        rows = model.categorical_codes[0]
+    if rows is None:
+        return model.generate(n, seed=seed), columns or int(math.ceil(math.sqrt(n)))
+    columns = columns or max(1, n // rows)
+    values = np.repeat(np.arange(rows), columns).astype("int32")
+    if model.reads_labels("generator"):
+        return model.generate(len(values), labels=values, seed=seed), columns
+    codes = model.sample_codes(len(values), seed)["categorical"]
+    codes[:, 0] = values
+    return model.generate(len(values), codes={"categorical": codes}, seed=seed), columns

@@ -1,0 +1,48 @@
+"""ACGAN: Odena, Olah & Shlens, "Conditional Image Synthesis with Auxiliary Classifier GANs", 2017
+(https://arxiv.org/abs/1610.09585)."""
+import keras
+
+from .. import losses
+from .gan import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ACGAN(GAN):
+    """G is conditioned on the class c; D does not read c but predicts it beside real/fake (section 3):
+
+        L_S = E[log P(S = real | x_real)] + E[log P(S = fake | x_fake)]
+        L_C = E[log P(C = c | x_real)] + E[log P(C = c | x_fake)]
+        D maximises L_S + L_C,  G maximises L_C - L_S
+
+    D has 1 + num_classes outputs: the source logit, then the class logits. G's -L_S is the `loss` of GAN
+    (non-saturating by default). `classify(images)` and `evaluate(images, labels)` use D's class head.
+    Metrics: d_loss, g_loss, d_real, d_fake, class_loss (D's -L_C).
+    """
+
+    conditional = True
+    label_inputs = ("generator",)
+    classifies = True
+    metric_names = GAN.metric_names + ("class_loss",)
+
+    def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
+        if not num_classes:
+            raise ValueError("ACGAN is conditional: pass num_classes (e.g. 10 for Fashion-MNIST).")
+        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
+
+    def build_discriminator(self):
+        return super().build_discriminator(output_units=1 + self.num_classes)
+
+    def class_logits(self, outputs):
+        return outputs[:, 1:]
+
+    def discriminator_loss(self, real, labels=None):
+        real_out, fake_out, _, fake_labels = self.discriminator_outputs(real, labels)
+        logs = self.source_losses(real_out[:, :1], fake_out[:, :1])
+        class_loss = (losses.labeled_cross_entropy(self.class_logits(real_out), labels)
+                      + losses.labeled_cross_entropy(self.class_logits(fake_out), fake_labels))
+        return {**logs, "d_loss": logs["d_loss"] + class_loss, "class_loss": class_loss}
+
+    def generator_loss(self, real, labels=None):
+        _, fake_out, fake_labels = self.generator_outputs(real, labels)
+        return {"g_loss": self.source_generator_loss(fake_out[:, :1])
+                + losses.labeled_cross_entropy(self.class_logits(fake_out), fake_labels)}

@@ -1,0 +1,56 @@
+"""catGAN: Springenberg, "Unsupervised and Semi-supervised Learning with Categorical Generative Adversarial
+Networks", 2016 (https://arxiv.org/abs/1511.06390)."""
+import keras
+from keras import ops
+
+from .. import losses
+from ..base import GANModel
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class CatGAN(GANModel):
+    """D is a K-way classifier with no real/fake unit; the game is played with entropies (eq. 7):
+
+        L_D = -H_X[p(y | D)] + E_x[H[p(y | x, D)]] - E_z[H[p(y | G(z), D)]]  (+ lambda CE on labeled x)
+        L_G = -H_G[p(y | D)] + E_z[H[p(y | G(z), D)]]
+
+    D wants class-balanced, confident predictions on real data and uncertain ones on fakes; G wants
+    confident, class-balanced predictions on its samples. Unsupervised on images alone (K = num_classes
+    clusters), semi-supervised on batches where label -1 marks unlabeled images
+    (`keras_gans.data.semi_supervised`), with `supervised_weight` lambda on the labeled cross-entropy.
+    `classify(images)` / `evaluate(images, labels)` use D. Metrics: d_loss, g_loss, real_entropy and
+    fake_entropy (E[H[p(y|x)]]), marginal_entropy (of the real batch), supervised_loss.
+    """
+
+    label_inputs = ()
+    semi_supervised = True
+    classifies = True
+    metric_names = ("d_loss", "g_loss", "real_entropy", "fake_entropy", "marginal_entropy", "supervised_loss")
+
+    def __init__(self, generator=None, discriminator=None, *, num_classes=10, supervised_weight=1.0, **kwargs):
+        if not num_classes or int(num_classes) < 2:
+            raise ValueError(f"CatGAN needs num_classes >= 2 (the number of classes D sorts into); got {num_classes}.")
+        self.supervised_weight = float(supervised_weight)
+        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
+
+    def build_discriminator(self):
+        return super().build_discriminator(output_units=self.num_classes)
+
+    def class_logits(self, outputs):
+        return outputs
+
+    def discriminator_loss(self, real, labels=None):
+        real_logits, fake_logits, _, _ = self.discriminator_outputs(real, labels)
+        supervised = losses.labeled_cross_entropy(real_logits, labels) if labels is not None else ops.zeros(())
+        return {"d_loss": losses.catgan_discriminator_loss(real_logits, fake_logits)
+                + self.supervised_weight * supervised,
+                "real_entropy": losses.conditional_entropy(real_logits),
+                "fake_entropy": losses.conditional_entropy(fake_logits),
+                "marginal_entropy": losses.marginal_entropy(real_logits), "supervised_loss": supervised}
+
+    def generator_loss(self, real, labels=None):
+        _, fake_logits, _ = self.generator_outputs(real, labels)
+        return {"g_loss": losses.catgan_generator_loss(fake_logits)}
+
+    def get_config(self):
+        return {**super().get_config(), "supervised_weight": self.supervised_weight}
