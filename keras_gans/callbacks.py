@@ -1,22 +1,23 @@
 """Keras callbacks for GANs."""
-import math
 import os
 
 import keras
 import numpy as np
 
 from .images import save_grid, tile
+from .sampling import sample_grid
 
 
 class SampleGrid(keras.callbacks.Callback):
     """Every `every` epochs, write a PNG grid of samples from fixed noise to `directory/epoch_NNN.png`.
 
     The same latent vectors are used at every epoch (from `seed`), so the grids show how the same samples
-    evolve. Conditional models get one row per class with `columns` samples each. With `log_dir`, the grid
+    evolve. Conditional models get one row per class, infoGAN one per value of its categorical code
+    (`sampling.sample_grid`). With `log_dir`, the grid
     is also logged with `tf.summary.image` for TensorBoard (use the log_dir of `keras.callbacks.TensorBoard`).
     """
 
-    def __init__(self, directory, every=1, n=64, columns=None, seed=0, log_dir=None):
+    def __init__(self, directory, every=1, n=100, columns=None, seed=0, log_dir=None):
         super().__init__()
         self.directory, self.every, self.n, self.columns, self.seed = directory, every, n, columns, seed
         self.log_dir = log_dir
@@ -25,12 +26,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def samples(self):
         """(images, columns) of the grid: the same latent vectors every time."""
-        num_classes = getattr(self.model, "num_classes", None)
-        if num_classes:
-            columns = self.columns or 10
-            labels = np.repeat(np.arange(num_classes), columns)
-            return self.model.generate(len(labels), labels=labels, seed=self.seed), columns
-        return self.model.generate(self.n, seed=self.seed), self.columns or int(math.ceil(math.sqrt(self.n)))
+        return sample_grid(self.model, self.n, self.columns, self.seed)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
@@ -81,3 +77,120 @@ class FiniteCheckpoint(keras.callbacks.ModelCheckpoint):
             print(f"\nEpoch {epoch + 1}: non-finite metrics; keeping the last good checkpoint {self.filepath}.")
             return
         super().on_epoch_end(epoch, logs)
+
+
+class QualityMonitor(keras.callbacks.Callback):
+    """Every `every` epochs, the classifier-FID of `n` samples against real images, logged as `classifier_fid`.
+
+    The value goes into the epoch's logs, so History (`history.history["classifier_fid"]`), `CSVLogger` and a
+    `keras.callbacks.TensorBoard` listed *after* this callback record it; with `log_dir` it is also written to
+    TensorBoard directly (`tf.summary.scalar("epoch_classifier_fid")` into `log_dir/train`, where Keras'
+    TensorBoard callback writes its epoch scalars -- pass one of the two, not both, to avoid a double entry).
+    Like Keras' `validation_freq`, epochs without a measurement have no entry, so with every > 1 the History list
+    is shorter than the epochs; `self.history` holds (epoch, value) pairs.
+
+    Args:
+        real_images: images (uint8 or [-1, 1]) to compare with; default: the Fashion-MNIST test split.
+        every: measure after every `every`-th epoch.
+        n: generated samples per measurement (the same latent vectors every time, from `seed`).
+        classifier: the quality classifier; default: the cached one (`keras-gans evaluate --train-classifier`).
+        kid: also log `classifier_kid`.
+    """
+
+    def __init__(self, real_images=None, every=1, n=2000, classifier=None, seed=0, log_dir=None, kid=False,
+                 name="classifier_fid"):
+        super().__init__()
+        self.real_images, self.every, self.n, self.classifier, self.seed = real_images, every, n, classifier, seed
+        self.log_dir, self.kid, self.name = log_dir, kid, name
+        self.history = []
+        self._extractor = self._real_features = self._writer = None
+
+    def on_train_begin(self, logs=None):
+        # Fail at once (a missing classifier names the command that trains it), not after the first epoch.
+        from .evaluation import classifier as classifiers
+
+        if self._extractor is None:
+            self.classifier = self.classifier or classifiers.load_classifier()
+            self._extractor = classifiers.feature_model(self.classifier)
+        if self._real_features is None:
+            if self.real_images is None:
+                from .data import load_arrays
+
+                self.real_images = load_arrays("fashion_mnist", "test")[0]
+            self._real_features = classifiers.features_and_probabilities(self._extractor, self.real_images)[0]
+
+    def measure(self):
+        """{name: classifier-FID (, name-with-kid: KID)} of the model now."""
+        from .evaluation import classifier as classifiers, quality
+
+        images, _ = quality.generate_for_evaluation(self.model, self.n, self.seed)
+        features = classifiers.features_and_probabilities(self._extractor, images)[0]
+        values = {self.name: quality.frechet_distance(features, self._real_features)}
+        if self.kid:
+            values[self.name.replace("fid", "kid")] = quality.kernel_inception_distance(
+                features, self._real_features, seed=self.seed)[0]
+        return values
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        if self._extractor is None:
+            self.on_train_begin()
+        values = self.measure()
+        self.history.append((epoch + 1, values[self.name]))
+        if logs is not None:
+            logs.update(values)
+        if self.log_dir:
+            import tensorflow as tf
+
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
+            with self._writer.as_default():
+                for key, value in values.items():
+                    tf.summary.scalar(f"epoch_{key}", value, step=epoch)
+            self._writer.flush()
+
+
+class ScatterPlot(keras.callbacks.Callback):
+    """Every `every` training steps, draw `n` samples of a model of 2-D data from fixed noise and write a
+    scatter PNG over the true mode `centres` to `directory/step_NNNNNN.png`, so that one can watch modes
+    appear or collapse (`keras-gans toy` uses it with `--plot-every`).
+
+    The model's samples are multiplied by `scale` (the toy streams divide the data by it to fit the
+    generators' [-1, 1] range). Steps are the model's `step_counter` (generator steps, across `fit` calls),
+    so the plots follow the same count with any `steps_per_execution`. `sigma` draws the 3-sigma circle
+    of each mode. Conditional models generate the labels 0, 1, ..., K - 1 in turn.
+    """
+
+    def __init__(self, directory, centres=None, every=500, n=1000, scale=1.0, seed=0, size=256, sigma=None,
+                 extent=None):
+        super().__init__()
+        self.directory, self.centres, self.every, self.n = directory, centres, int(every), int(n)
+        self.scale, self.seed, self.size, self.sigma, self.extent = scale, seed, size, sigma, extent
+        self.paths = []
+        self._last = None
+
+    def _step(self):
+        counter = getattr(self.model, "step_counter", None)
+        return int(counter.numpy()) if counter is not None else None
+
+    def write(self, step):
+        from .images import save_scatter
+
+        points = self.model.generate(self.n, seed=self.seed) * self.scale
+        path = os.path.join(self.directory, f"step_{step:06d}.png")
+        self.paths.append(save_scatter(points, path, self.centres, self.size, self.extent, f"step {step}",
+                                       self.sigma))
+        self._last = step
+        return path
+
+    def on_train_begin(self, logs=None):
+        self._seen = self._step() or 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self._step()
+        if step is None:  # a model without a step counter: count calls
+            self._seen += 1
+            step = self._seen
+        if step // self.every > (self._last if self._last is not None else -1) // self.every and step >= self.every:
+            self.write(step)

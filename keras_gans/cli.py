@@ -35,6 +35,9 @@ def _parser():
     train_parser.add_argument("--epochs", type=int, default=1)
     train_parser.add_argument("--steps-per-epoch", type=int, help="generator steps per epoch (default: the whole split)")
     train_parser.add_argument("--batch-size", type=int, default=64, help="real examples per discriminator update")
+    train_parser.add_argument("--labeled-per-class", type=int, metavar="N",
+                              help="semi-supervised (catgan, sgan): each step adds a batch from a subset of N labeled "
+                                   "examples per class to the batch of unlabeled ones (N=10: 100 labels)")
     train_parser.add_argument("--d-lr", type=float, help="discriminator learning rate (default: the variant's)")
     train_parser.add_argument("--g-lr", type=float, help="generator learning rate (default: the variant's)")
     train_parser.add_argument("--latent-dim", type=int)
@@ -45,17 +48,80 @@ def _parser():
     train_parser.add_argument("--seed", type=int, default=0)
     train_parser.add_argument("--sample-every", type=int, default=1, help="write a sample grid every N epochs")
     train_parser.add_argument("--out", default="runs/latest", help="output directory")
+    train_parser.add_argument("--resume", action="store_true",
+                              help="continue the run in --out from its checkpoint (optimizer state, step counter "
+                                   "and noise included) for --epochs more epochs")
     train_parser.add_argument("--verbose", default="auto", help="Keras progress: auto, 0, 1 or 2")
 
     sample_parser = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
     sample_parser.add_argument("checkpoint")
-    sample_parser.add_argument("--n", type=int, default=64, help="samples (per class for conditional models: n // classes)")
+    sample_parser.add_argument("--n", type=int, default=100,
+                               help="samples (rows of n // classes for conditional models and infoGAN)")
     sample_parser.add_argument("--columns", type=int)
     sample_parser.add_argument("--seed", type=int, default=0)
     sample_parser.add_argument("--out", default="samples.png")
+    sample_parser.add_argument("--nearest", action="store_true",
+                               help="pair each sample with its nearest training image (L2 in pixel space)")
+    sample_parser.add_argument("--dataset", default="fashion_mnist", help="training images for --nearest")
+    sample_parser.add_argument("--data-dir", help="directory with IDX files, for --nearest")
+    sample_parser.add_argument("--interpolate", type=int, metavar="ROWS",
+                               help="walk the latent space: ROWS lines between random latent points (slerp for a "
+                                    "normal prior), labels or codes fixed along each row")
+    sample_parser.add_argument("--steps", type=int, default=10, help="images per interpolation or traversal row")
+    sample_parser.add_argument("--traverse", type=int, metavar="CODE",
+                               help="infoGAN: rows = values of the categorical code, columns = continuous code CODE "
+                                    "swept over [-2, 2] (--steps columns)")
     train_parser.set_defaults(run=train)
     sample_parser.set_defaults(run=sample)
     # Further commands (evaluate, bench, toy) register here: one add_parser block and set_defaults(run=...).
+    toy_parser = commands.add_parser("toy", help="mode coverage on a 2-D mixture of Gaussians (ring or grid)")
+    toy_parser.add_argument("variant", choices=sorted(VARIANTS))
+    toy_parser.add_argument("--dataset", choices=("ring", "grid"), default="ring",
+                            help="ring: 8 Gaussians on a circle; grid: 25 Gaussians on a 5 x 5 grid")
+    toy_parser.add_argument("--steps", type=int, default=5000, help="generator steps")
+    toy_parser.add_argument("--batch-size", type=int, default=128, help="real samples per discriminator update")
+    toy_parser.add_argument("--latent-dim", type=int, default=16)
+    toy_parser.add_argument("--n", type=int, default=2500, help="samples drawn for the metrics")
+    toy_parser.add_argument("--plot-every", type=int, help="also write a scatter PNG every N steps")
+    toy_parser.add_argument("--size", type=int, default=256, help="scatter PNG size in pixels")
+    toy_parser.add_argument("--set", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                            help="any other constructor argument of the variant")
+    toy_parser.add_argument("--seed", type=int, default=0)
+    toy_parser.add_argument("--out", default="runs/toy", help="output directory for the PNGs")
+    toy_parser.set_defaults(run=toy)
+    bench_parser = commands.add_parser("bench", help="training speed of variants (XLA on/off), optionally vs PyTorch")
+    bench_parser.add_argument("variants", nargs="*", metavar="VARIANT", help="variants to time (default: all)")
+    bench_parser.add_argument("--batch-size", type=int, default=64, help="real examples per discriminator update")
+    bench_parser.add_argument("--steps", type=int, default=200, help="timed fit steps (generator updates) per run")
+    bench_parser.add_argument("--warmup", type=int, default=3, help="untimed first steps (compilation), reported apart")
+    bench_parser.add_argument("--xla", choices=("both", "on", "off"), default="both")
+    bench_parser.add_argument("--compare-torch", action="store_true",
+                              help="also time the PyTorch baseline in benchmarks/ (pip install keras-gans[benchmark])")
+    bench_parser.add_argument("--dataset", default="fashion_mnist")
+    bench_parser.add_argument("--data-dir", help="directory with IDX files")
+    bench_parser.add_argument("--json", dest="json_path", metavar="PATH", help="also write the rows as JSON")
+    bench_parser.set_defaults(run=bench)
+    evaluate_parser = commands.add_parser(
+        "evaluate", help="sample quality against the real test set: classifier-FID, KID, IS-style score, coverage, ...")
+    evaluate_parser.add_argument("checkpoint", nargs="?", help=".keras checkpoint (optional with --train-classifier)")
+    evaluate_parser.add_argument("--n", type=int, default=10000, help="generated samples to compare")
+    evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the cached Fashion-MNIST one)")
+    evaluate_parser.add_argument("--train-classifier", action="store_true",
+                                 help="train the classifier on the real training set and cache it (then evaluate "
+                                      "CHECKPOINT, if given)")
+    evaluate_parser.add_argument("--auto-train", action="store_true", help="train and cache the classifier if missing")
+    evaluate_parser.add_argument("--classifier-epochs", type=int, default=8)
+    evaluate_parser.add_argument("--dataset", default="fashion_mnist", help="real data to compare with")
+    evaluate_parser.add_argument("--data-dir", help="directory with IDX files (train-images-idx3-ubyte.gz, ...)")
+    evaluate_parser.add_argument("--inception", action="store_true",
+                                 help="also the standard Inception FID (needs the ImageNet InceptionV3 weights; "
+                                      "skipped with a message when they cannot be had)")
+    evaluate_parser.add_argument("--parzen", action="store_true",
+                                 help="also the GAN paper's Parzen window log-likelihood of the test set (unreliable "
+                                      "in high dimensions; for comparison with published numbers)")
+    evaluate_parser.add_argument("--seed", type=int, default=0)
+    evaluate_parser.add_argument("--json", help="also write the numbers to this JSON file")
+    evaluate_parser.set_defaults(run=evaluate)
     return parser
 
 
@@ -74,51 +140,117 @@ def train(args):
     keras.utils.set_random_seed(args.seed)
     images, labels = data.load_arrays(args.dataset, args.split, args.data_dir)
     images = data.check_images(images)
-    dataset = data.from_arrays(images, labels, batch_size=args.batch_size, seed=args.seed)
     options = dict(args.options)
     variant = VARIANTS[args.variant]
+    if args.labeled_per_class:
+        if not variant.semi_supervised:
+            raise ValueError(f"--labeled-per-class is for the semi-supervised variants "
+                             f"({', '.join(n for n, v in VARIANTS.items() if v.semi_supervised)}), not {args.variant}.")
+        dataset = data.semi_supervised((images, labels), args.labeled_per_class, batch_size=args.batch_size,
+                                       seed=args.seed)
+    else:  # the semi-supervised games without --labeled-per-class train on images alone (unsupervised)
+        dataset = data.from_arrays(images, None if variant.semi_supervised else labels, batch_size=args.batch_size,
+                                   seed=args.seed)
     if args.latent_dim:
         options["latent_dim"] = args.latent_dim
     if args.architecture:
         options["architecture"] = args.architecture
-    if variant.conditional or options.get("num_classes"):
+    if variant.conditional or variant.classifies or options.get("num_classes"):
         options.setdefault("num_classes", int(labels.max()) + 1)
-    model = variant(image_shape=images.shape[1:], seed=args.seed, **options)
-    d_optimizer, g_optimizer = model.default_optimizers()
-    model.compile(d_optimizer=_with_learning_rate(d_optimizer, args.d_lr),
-                  g_optimizer=_with_learning_rate(g_optimizer, args.g_lr),
-                  jit_compile=False if args.no_xla else "auto")
-
     os.makedirs(args.out, exist_ok=True)
     checkpoint = os.path.join(args.out, "model.keras")
+    history_path = os.path.join(args.out, "history.csv")
+    initial_epoch = 0
+    if args.resume:  # load_model restores the compiled optimizers too
+        model = variant.load(checkpoint)
+        initial_epoch = max(0, sum(1 for _ in open(history_path)) - 1) if os.path.exists(history_path) else 0
+    else:
+        model = variant(image_shape=images.shape[1:], seed=args.seed, **options)
+        d_optimizer, g_optimizer = model.default_optimizers()
+        model.compile(d_optimizer=_with_learning_rate(d_optimizer, args.d_lr),
+                      g_optimizer=_with_learning_rate(g_optimizer, args.g_lr),
+                      jit_compile=False if args.no_xla else "auto")
     grid = callbacks.SampleGrid(os.path.join(args.out, "samples"), every=args.sample_every, seed=args.seed)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
     print(f"Training {variant.__name__} on {args.dataset} ({len(images)} examples of shape {images.shape[1:]}), "
           f"XLA {'on' if model.jit_compile else 'off'}, output in {args.out}/")
+    validation = None
+    if model.classifies and (args.labeled_per_class or not variant.semi_supervised) and args.split == "train":
+        # The classifier the game trains, measured on real labeled test images after every epoch.
+        validation = data.from_arrays(*data.load_arrays(args.dataset, "test", args.data_dir), batch_size=500,
+                                      shuffle=False, drop_remainder=False)
     start = time.perf_counter()
-    model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=verbose,
-              callbacks=[callbacks.TerminateOnNaN(), grid, callbacks.FiniteCheckpoint(checkpoint),
-                         keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))])
+    history = model.fit(dataset, epochs=initial_epoch + args.epochs, initial_epoch=initial_epoch,
+                        steps_per_epoch=args.steps_per_epoch, verbose=verbose, validation_data=validation,
+                        callbacks=[callbacks.TerminateOnNaN(), grid, callbacks.FiniteCheckpoint(checkpoint),
+                                   keras.callbacks.CSVLogger(history_path, append=args.resume)])
     seconds = time.perf_counter() - start
     print(f"Trained {args.epochs} epoch(s) in {seconds:.0f} s. Samples: {grid.paths[-1] if grid.paths else 'none'}; "
           f"checkpoint: {checkpoint}")
+    if validation is not None:
+        accuracy = history.history["val_accuracy"][-1]
+        print(f"Test accuracy of the discriminator's classifier on the real test split: {accuracy:.4f} "
+              f"(test error {1 - accuracy:.2%}; every epoch's in history.csv as val_accuracy)")
     return 0
 
 
 def sample(args):
+    from . import data, sampling
     from .base import GANModel
     from .images import save_grid
 
     model = GANModel.load(args.checkpoint)
-    if model.num_classes:
-        per_class = max(1, args.n // model.num_classes)
-        labels = [c for c in range(model.num_classes) for _ in range(per_class)]
-        images = model.generate(len(labels), labels=labels, seed=args.seed)
-        columns = args.columns or per_class
+    if args.interpolate:
+        images, columns = sampling.interpolation_grid(model, rows=args.interpolate, steps=args.steps,
+                                                      seed=args.seed), args.steps
+    elif args.traverse is not None:
+        images, columns = sampling.code_traversal_grid(model, code=args.traverse, steps=args.steps,
+                                                       seed=args.seed), args.steps
+    elif args.nearest:
+        train_images = data.to_model_range(data.load_arrays(args.dataset, "train", args.data_dir)[0])
+        images, distances = sampling.nearest_neighbour_grid(model.generate(args.n, seed=args.seed), train_images)
+        columns = args.columns or 2 * max(1, int(round((args.n / 2) ** 0.5)))
+        columns += columns % 2  # pairs: a sample, then its nearest training image
+        print(f"Mean L2 distance to the nearest training image: {distances.mean():.2f}")
     else:
-        images = model.generate(args.n, seed=args.seed)
-        columns = args.columns or max(1, int(round(args.n ** 0.5)))
+        images, columns = sampling.sample_grid(model, args.n, args.columns, args.seed)
     print(save_grid(images, args.out, columns))
+    return 0
+
+
+def evaluate(args):
+    from .evaluation import quality
+
+    return quality.evaluate_command(
+        args.checkpoint, n=args.n, classifier_path=args.classifier, train_classifier=args.train_classifier,
+        auto_train=args.auto_train, classifier_epochs=args.classifier_epochs, dataset=args.dataset,
+        data_dir=args.data_dir, inception=args.inception, seed=args.seed, json_path=args.json, parzen=args.parzen)
+
+
+def bench(args):
+    from . import bench as benchmark
+    from .variants import VARIANTS
+
+    unknown = sorted(set(args.variants) - set(VARIANTS))
+    if unknown:
+        raise ValueError(f"Unknown variant(s) {', '.join(unknown)}; choose from {', '.join(sorted(VARIANTS))}.")
+    xla = {"both": (True, False), "on": (True,), "off": (False,)}[args.xla]
+    rows = benchmark.run(args.variants or None, batch_size=args.batch_size, steps=args.steps, warmup=args.warmup,
+                         xla=xla, compare_torch=args.compare_torch, dataset=args.dataset, data_dir=args.data_dir)
+    print(benchmark.format_summary(rows))
+    if args.json_path:
+        print(f"Rows written to {benchmark.write_json(rows, args.json_path)}")
+    return 0
+
+
+def toy(args):
+    from . import toy as experiment
+
+    result = experiment.run(args.variant, args.dataset, steps=args.steps, batch_size=args.batch_size,
+                            latent_dim=args.latent_dim, n_samples=args.n, seed=args.seed, out=args.out,
+                            plot_every=args.plot_every, size=args.size, options=dict(args.options))
+    print(experiment.format_result(result))
+    print(f"Scatter plot: {result['png']}")
     return 0
 
 

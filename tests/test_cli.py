@@ -58,3 +58,18 @@ def test_errors_are_one_line_with_the_fix(tmp_path, capsys):
     assert "Unknown dataset" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["train", "no_such_variant"])
+
+
+def test_semi_supervised_training_reports_test_accuracy_and_resumes(tmp_path, capsys):
+    out = tmp_path / "sgan"
+    common = ["--data-dir", SUBSET, "--steps-per-epoch", "2", "--batch-size", "8", "--architecture", "mlp",
+              "--latent-dim", "8", "--no-xla", "--out", str(out), "--verbose", "0"]
+    assert cli.main(["train", "sgan", "--labeled-per-class", "2", "--epochs", "1"] + common) == 0
+    assert "Test accuracy of the discriminator's classifier" in capsys.readouterr().out
+    assert cli.main(["train", "sgan", "--labeled-per-class", "2", "--epochs", "1", "--resume"] + common) == 0
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert [row["epoch"] for row in rows] == ["0", "1"] and all(0 <= float(r["val_accuracy"]) <= 1 for r in rows)
+    model = keras_gans.SGAN.load(str(out / "model.keras"))
+    assert int(model.step_counter.numpy()) == 4 == int(model.g_optimizer.iterations.numpy())
+    assert cli.main(["train", "gan", "--labeled-per-class", "2"] + common) == 2
+    assert "--labeled-per-class is for the semi-supervised variants" in capsys.readouterr().err

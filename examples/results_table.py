@@ -1,0 +1,201 @@
+"""Train every registered variant for E epochs on Fashion-MNIST, evaluate it, and write the results table.
+
+    keras-gans evaluate --train-classifier              # once: trains and caches the quality classifier
+    python examples/results_table.py --epochs 25        # writes docs/results.md and docs/results/VARIANT.png
+
+Each variant in `keras_gans.VARIANTS` (whatever is registered when this runs) is built with its default
+architecture and optimizers, trained on the real training set with batch 64 per discriminator update
+(catGAN and SGAN semi-supervised, with --labeled-per-class labeled images of each class), timed, and judged
+with `keras_gans.evaluation.quality.evaluate_model` against the real test set: classifier-FID, KID, an
+IS-style score, class coverage and the variant's own numbers (accuracy of the requested class, purity of c1,
+test error of its classifier). A variant that fails gets a row with its error; the others still run.
+For a quick end-to-end check: --epochs 1 --steps-per-epoch 2 --n 500 --architecture mlp --out /tmp/table.
+"""
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+import traceback
+
+import keras
+import numpy as np
+
+import keras_gans
+from keras_gans.evaluation import classifier as classifiers
+from keras_gans.evaluation import quality
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall-clock seconds of every epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def machine():
+    """One line about where this ran: CPU model and count, OS, accelerators, library versions."""
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    return (f"{cpu}, {os.cpu_count()} CPU cores, {'GPUs: ' + ', '.join(gpus) if gpus else 'no GPU'}; "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, TensorFlow "
+            f"{tf.__version__}, Keras {keras.__version__}")
+
+
+def train_variant(name, variant, train, args):
+    """Build `variant` with its defaults, train it; returns (model, seconds per epoch, seconds in all)."""
+    images, labels = train
+    keras.utils.set_random_seed(args.seed)
+    options = {"image_shape": images.shape[1:], "seed": args.seed}
+    if args.architecture:
+        options["architecture"] = args.architecture
+    if getattr(variant, "conditional", False) or getattr(variant, "classifies", False):
+        options["num_classes"] = int(labels.max()) + 1
+    model = variant(**options)
+    model.compile(jit_compile=False if args.no_xla else "auto")
+    semi_supervised = getattr(variant, "semi_supervised", False)
+    if semi_supervised and args.labeled_per_class:
+        dataset = keras_gans.data.semi_supervised((images, labels), args.labeled_per_class,
+                                                  batch_size=args.batch_size, seed=args.seed)
+    elif semi_supervised:  # unsupervised: images alone, as `keras-gans train` does without --labeled-per-class
+        dataset = keras_gans.data.from_arrays(images, batch_size=args.batch_size, seed=args.seed)
+    else:
+        dataset = keras_gans.data.from_arrays(images, labels, batch_size=args.batch_size, seed=args.seed)
+    timer = EpochTimer()
+    model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=args.verbose,
+              callbacks=[keras_gans.callbacks.TerminateOnNaN(), timer])
+    # The first epoch includes tracing and XLA compilation: leave it out when there are others.
+    per_epoch = float(np.mean(timer.seconds[1:] if len(timer.seconds) > 1 else timer.seconds))
+    return model, per_epoch, float(sum(timer.seconds))
+
+
+def _row(name, r, grid):
+    if "error" in r:
+        return f"| {name} | failed: {r['error']} | | | | | | | |"
+    own = []
+    if "conditional_accuracy" in r:
+        own.append(f"requested-class accuracy {100 * r['conditional_accuracy']:.1f}%")
+    if "purity" in r:
+        own.append(f"c1 purity {100 * r['purity']:.1f}%")
+    if "classifier_test_error" in r:
+        own.append(f"classifier test error {100 * r['classifier_test_error']:.1f}% "
+                   f"(clusters {100 * r['cluster_error']:.1f}%)")
+    names = quality.FASHION_MNIST_CLASSES
+    under = ", ".join(names[c] if len(r["coverage"]) == 10 else str(c) for c in r["classes_under_5pct"]) or "none"
+    return (f"| {name} | {r['fid']:.2f} | {1000 * r['kid']:.2f} ± {1000 * r['kid_se']:.2f} | "
+            f"{r['classifier_score']:.2f} | {r['covered_classes']}/{len(r['coverage'])} | {under} | "
+            f"{'; '.join(own) or '—'} | {r['seconds_per_epoch']:.1f} | [grid]({grid}) |")
+
+
+def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, command):
+    lines = [
+        "# Results: every variant after the same training on Fashion-MNIST", "",
+        f"Made with `{command}` ({args.epochs} epoch(s)"
+        f"{f' of {args.steps_per_epoch} generator steps' if args.steps_per_epoch else ''}, batch {args.batch_size} "
+        f"per discriminator update, "
+        f"{f'{args.architecture} networks for all' if args.architecture else 'default networks'} and default "
+        f"optimizers, seed {args.seed}) on: {machine_line}.",
+        "",
+        f"Quality is measured on {args.n} samples per variant against the {floor['num_real_test']} real test images "
+        f"with the features of the package's Fashion-MNIST classifier (test accuracy "
+        f"{100 * classifier_accuracy:.2f}%; `keras-gans evaluate --train-classifier`): classifier-FID (lower is "
+        f"better), KID x 10^3 with its standard error, the IS-style score (at most 10), and how many classes get at "
+        f"least 5% of the samples. Semi-supervised variants (catGAN, SGAN) train with "
+        f"{f'{args.labeled_per_class} labeled images per class' if args.labeled_per_class else 'no labels'}; "
+        f"their classifier's test error is also given after mapping each predicted class to its majority label "
+        f"(clusters). The sanity floor compares {args.n} real training images with the test set. "
+        f"Seconds per epoch leave out the first epoch (tracing, XLA compilation) when there are several; "
+        f"other jobs may have shared the machine. Any variant: `keras-gans evaluate CHECKPOINT --n {args.n}`.", "",
+        "| variant | classifier-FID | KID x 10³ | IS-style | classes ≥ 5% | classes under 5% | own numbers | "
+        "s / epoch | samples |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| *real train vs test (floor)* | {floor['real_fid']:.2f} | {1000 * floor['real_kid']:.2f} ± "
+        f"{1000 * floor['real_kid_se']:.2f} | {floor['real_classifier_score']:.2f} (test) | | | | | |",
+    ]
+    lines += [_row(name, r, grid) for name, r, grid in rows]
+    lines.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--steps-per-epoch", type=int, help="generator steps per epoch (default: the whole set)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--n", type=int, default=10000, help="samples to evaluate per variant")
+    parser.add_argument("--variants", help="comma-separated names (default: every registered variant)")
+    parser.add_argument("--architecture", choices=("infogan", "dcgan", "mlp"),
+                        help="override every variant's default networks (for quick checks)")
+    parser.add_argument("--labeled-per-class", type=int, default=10,
+                        help="labeled images per class for the semi-supervised variants (0: unsupervised)")
+    parser.add_argument("--classifier", help="quality classifier .keras (default: the cached one)")
+    parser.add_argument("--data-dir", help="directory with Fashion-MNIST IDX files (default: the usual sources)")
+    parser.add_argument("--out", default="docs", help="writes OUT/results.md, OUT/results.json, OUT/results/*.png")
+    parser.add_argument("--no-xla", action="store_true", help="train without XLA compilation")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", type=int, default=2)
+    args = parser.parse_args(argv)
+    command = "python examples/results_table.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+
+    names = args.variants.split(",") if args.variants else list(keras_gans.VARIANTS)
+    unknown = [name for name in names if name not in keras_gans.VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; registered: {', '.join(keras_gans.VARIANTS)}")
+    classifier = classifiers.load_classifier(args.classifier)
+    train = keras_gans.data.load_arrays("fashion_mnist", "train", args.data_dir)
+    test = keras_gans.data.load_arrays("fashion_mnist", "test", args.data_dir)
+    machine_line = machine()
+    os.makedirs(os.path.join(args.out, "results"), exist_ok=True)
+    print(f"{len(names)} variants, {args.epochs} epoch(s) each, on {machine_line}", flush=True)
+
+    rows, numbers, floor = [], {}, None
+    for name in names:
+        grid = f"results/{name}.png"
+        try:
+            start = time.perf_counter()
+            model, per_epoch, seconds = train_variant(name, keras_gans.VARIANTS[name], train, args)
+            results = quality.evaluate_model(model, n=args.n, classifier=classifier, real_test=test, real_train=train,
+                                             seed=args.seed)
+            images, _ = quality.generate_for_evaluation(model, 100, args.seed)
+            keras_gans.images.save_grid(images, os.path.join(args.out, grid), columns=10)
+            results.update(seconds_per_epoch=per_epoch, train_seconds=seconds)
+            floor = floor or results
+            print(f"{name}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± {results['kid_se']:.4f}, "
+                  f"{per_epoch:.1f} s/epoch ({time.perf_counter() - start:.0f} s with evaluation)", flush=True)
+        except Exception as error:  # one broken variant must not lose the others' rows
+            traceback.print_exc()
+            results = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+            print(f"{name}: failed ({results['error']})", flush=True)
+        rows.append((name, results, grid))
+        numbers[name] = results
+    if floor is None:
+        print("Every variant failed; no table written.", file=sys.stderr)
+        return 1
+    write_markdown(os.path.join(args.out, "results.md"), rows, args, machine_line, floor,
+                   floor["classifier_test_accuracy"], command)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers}, f,
+                  indent=2)
+    print(f"Wrote {os.path.join(args.out, 'results.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

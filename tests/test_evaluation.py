@@ -1,0 +1,305 @@
+"""Sample-quality metrics (classifier-FID, KID, IS-style score, coverage, ...), `keras-gans evaluate` and
+QualityMonitor -- with a tiny classifier trained here on the committed real subset, never the cached one."""
+import glob
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gans
+from conftest import SUBSET, tiny
+from keras_gans import cli
+from keras_gans.callbacks import QualityMonitor
+from keras_gans.evaluation import classifier as classifiers
+from keras_gans.evaluation import quality
+
+
+# --------------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def real():
+    """The committed real subset: {"train": (images, labels) 400, "test": (images, labels) 200}."""
+    return {split: keras_gans.data.load_idx(SUBSET, split) for split in ("train", "test")}
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(real, tmp_path_factory):
+    """A small CNN trained for a few epochs on the 400 real training images, saved as .keras."""
+    keras.utils.set_random_seed(0)
+    model = classifiers.build_classifier(filters=(8, 16), features=16)
+    path = str(tmp_path_factory.mktemp("classifier") / "tiny.keras")
+    model, info = classifiers.train_classifier(*real["train"], real["test"], epochs=6, batch_size=32, path=path,
+                                               classifier=model, verbose=0)
+    assert info["path"] == path and info["test_accuracy"] > 0.4  # 10 classes: chance is 0.1
+    return model, path
+
+
+# ------------------------------------------------------------------------------------- Fréchet
+def test_frechet_distance_of_a_set_with_itself_is_zero():
+    features = np.random.default_rng(0).normal(size=(500, 16)) @ np.random.default_rng(1).normal(size=(16, 16))
+    assert quality.frechet_distance(features, features) == pytest.approx(0, abs=1e-6)
+
+
+def test_frechet_distance_matches_the_gaussian_formula():
+    # N(mu_a, diag(s_a^2)) vs N(mu_b, diag(s_b^2)): FD = |mu_a - mu_b|^2 + sum (s_a - s_b)^2.
+    rng = np.random.default_rng(0)
+    mu_a, mu_b, s_a, s_b = np.zeros(4), np.array([1.0, 0, 0, 2]), np.ones(4), np.array([1.0, 2, 3, 1])
+    a, b = mu_a + s_a * rng.normal(size=(200_000, 4)), mu_b + s_b * rng.normal(size=(200_000, 4))
+    expected = np.sum((mu_a - mu_b) ** 2) + np.sum((s_a - s_b) ** 2)  # 5 + 5
+    assert quality.frechet_distance(a, b) == pytest.approx(expected, rel=0.02)
+
+
+def test_classifier_fid_real_halves_small_real_vs_noise_large(real, tiny_classifier):
+    model, _ = tiny_classifier
+    images = real["train"][0]
+    features = classifiers.features_and_probabilities(model, images)[0]
+    noise = np.random.default_rng(0).uniform(-1, 1, images.shape).astype("float32")
+    noise_features = classifiers.features_and_probabilities(model, noise)[0]
+    halves = quality.frechet_distance(features[::2], features[1::2])
+    versus_noise = quality.frechet_distance(features[:200], noise_features[:200])
+    assert quality.frechet_distance(features, features) == pytest.approx(0, abs=1e-6)
+    assert 0 < halves < versus_noise / 10
+
+
+# ------------------------------------------------------------------------------------------ KID
+def _cubic_kernel_mean(p, q):
+    """E (x y + 1)^3 for independent 1-D Gaussians x ~ N(mu_p, s_p^2), y ~ N(mu_q, s_q^2) (gamma = 1/d = 1)."""
+    def moments(mu, s):
+        return mu, mu ** 2 + s ** 2, mu ** 3 + 3 * mu * s ** 2
+
+    (p1, p2, p3), (q1, q2, q3) = moments(*p), moments(*q)
+    return 1 + 3 * p1 * q1 + 3 * p2 * q2 + p3 * q3
+
+
+def test_kid_is_an_unbiased_estimate_on_known_gaussians():
+    p, q = (0.0, 1.0), (0.5, 1.2)
+    exact = _cubic_kernel_mean(p, p) + _cubic_kernel_mean(q, q) - 2 * _cubic_kernel_mean(p, q)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(p[0], p[1], (20_000, 1)), rng.normal(q[0], q[1], (20_000, 1))
+    kid, se = quality.kernel_inception_distance(a, b, subset_size=1000)
+    assert se > 0 and abs(kid - exact) < 4 * se and abs(kid - exact) < 0.1 * exact
+
+    # Same distribution: MMD^2 = 0. The unbiased estimate averages to 0 (a biased V-statistic would stay > 0).
+    kids = np.array([quality.kernel_inception_distance(rng.normal(size=(400, 1)), rng.normal(size=(400, 1)),
+                                                       subset_size=100, seed=s)[0] for s in range(200)])
+    assert abs(kids.mean()) < 4 * kids.std() / math.sqrt(len(kids))
+    assert (kids < 0).any()
+
+
+def test_kid_subsets_and_standard_error():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(10_000, 8)), rng.normal(0.3, 1, (10_000, 8))
+    kid, se = quality.kernel_inception_distance(a, b)
+    assert kid > 10 * se > 0
+    x, y = a[:50], b[:50]
+    # mmd2_unbiased by hand.
+    k = lambda u, v: (u @ v.T / 8 + 1) ** 3  # noqa: E731
+    by_hand = ((k(x, x).sum() - np.trace(k(x, x))) / (50 * 49) + (k(y, y).sum() - np.trace(k(y, y))) / (50 * 49)
+               - 2 * k(x, y).mean())
+    assert quality.mmd2_unbiased(x, y) == pytest.approx(by_hand)
+    with pytest.raises(ValueError, match="widths"):
+        quality.kernel_inception_distance(a, b[:, :4])
+
+
+# ------------------------------------------------------------------ score, coverage, accuracy, purity
+def test_classifier_score_bounds():
+    confident_balanced = np.eye(10)[np.arange(1000) % 10]
+    assert quality.classifier_score(confident_balanced) == pytest.approx(10, rel=1e-6)
+    assert quality.classifier_score(confident_balanced, splits=10) == pytest.approx(10, rel=1e-6)
+    assert quality.classifier_score(np.eye(10)[np.zeros(100, int)]) == pytest.approx(1)  # all one class
+    assert quality.classifier_score(np.full((100, 10), 0.1)) == pytest.approx(1)  # no confidence
+    half = np.eye(10)[np.arange(1000) % 5]
+    assert quality.classifier_score(half) == pytest.approx(5, rel=1e-6)
+
+
+def test_class_coverage_on_hand_made_labels():
+    labels = np.array([0] * 50 + [1] * 30 + [2] * 16 + [3] * 4)  # 4 classes present, 6 missing
+    coverage = quality.class_coverage(labels, num_classes=10)
+    assert coverage["shares"] == pytest.approx([0.5, 0.3, 0.16, 0.04] + [0] * 6)
+    assert coverage["under_threshold"] == [3, 4, 5, 6, 7, 8, 9] and coverage["covered"] == 3
+    probabilities = np.eye(10)[labels] * 0.9 + 0.01  # argmax is taken
+    assert quality.class_coverage(probabilities)["shares"] == coverage["shares"]
+
+
+def test_conditional_accuracy_purity_and_classifier_errors():
+    requested = np.arange(100) % 10
+    predicted = requested.copy()
+    predicted[:20] = 0  # samples 1..9 and 11..19 land in class 0
+    assert quality.conditional_accuracy(requested, predicted) == pytest.approx(0.82)
+    assert quality.conditional_accuracy(requested, np.eye(10)[predicted]) == pytest.approx(0.82)
+    # c1 value v always maps to class (v + 3) % 10: pure, although no value equals its class.
+    assert quality.purity(requested, (requested + 3) % 10) == pytest.approx(1)
+    codes = np.repeat([0, 1], 10)
+    mixed = np.array([5] * 6 + [2] * 4 + [7] * 10)
+    assert quality.purity(codes, mixed) == pytest.approx((0.6 + 1.0) / 2)
+    truth = np.repeat(np.arange(3), 10)
+    clusters = (truth + 1) % 3  # perfect up to renaming
+    assert quality.classification_error(truth, clusters) == pytest.approx(1)
+    assert quality.cluster_error(truth, clusters) == pytest.approx(0)
+
+
+# ------------------------------------------------------------------------------------ classifier
+def test_cache_directory_and_missing_classifier_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("KERAS_GANS_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert classifiers.cache_dir() == str(tmp_path / "xdg" / "keras_gans")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert classifiers.cache_dir() == str(tmp_path / "home" / ".cache" / "keras_gans")
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
+    assert classifiers.default_path() == str(tmp_path / "cache" / "fashion_mnist_classifier.keras")
+    with pytest.raises(FileNotFoundError, match="keras-gans evaluate --train-classifier"):
+        classifiers.load_classifier()
+
+
+def test_feature_model_gives_the_penultimate_layer(tiny_classifier, real):
+    model, path = tiny_classifier
+    loaded = classifiers.load_classifier(path)
+    features, probabilities = classifiers.features_and_probabilities(loaded, real["test"][0][:7])
+    assert features.shape == (7, 16) and probabilities.shape == (7, 10)
+    assert np.allclose(probabilities.sum(1), 1, atol=1e-5) and (features >= 0).all()  # after ReLU
+
+
+# --------------------------------------------------------------------------------- evaluate_model
+class _StubInfoGAN:
+    """The InfoGAN + classify contract: generate(n, codes=..., seed=...), categorical_codes, classify(images).
+    Its 'generator' returns real images of the class given by c1, so purity must be high."""
+    num_classes = None
+    categorical_codes = (10,)
+    continuous_codes = 2
+    image_shape = (28, 28, 1)
+
+    def __init__(self, images, labels):
+        self.by_class = [images[labels == c] for c in range(10)]
+        self.calls = []
+
+    def generate(self, n, codes=None, seed=None):
+        self.calls.append(codes)
+        c1 = codes["categorical"][:, 0]
+        return np.stack([self.by_class[c][i % len(self.by_class[c])] for i, c in enumerate(c1)]) / 127.5 - 1
+
+    def classify(self, images):
+        return np.full((len(images), 10), 0.1)
+
+
+def test_evaluate_model_on_a_tiny_gan_and_a_conditional_one(real, tiny_classifier):
+    classifier, _ = tiny_classifier
+    results = quality.evaluate_model(tiny(keras_gans.GAN), n=200, classifier=classifier, real_test=real["test"],
+                                     real_train=real["train"], subset_size=50)
+    for key in ("fid", "kid", "kid_se", "classifier_score", "real_fid", "real_kid", "real_classifier_score",
+                "classifier_test_accuracy"):
+        assert np.isfinite(results[key]), key
+    assert results["fid"] > results["real_fid"] > 0  # an untrained generator is far worse than real data
+    assert len(results["coverage"]) == 10 and sum(results["coverage"]) == pytest.approx(1)
+    assert "conditional_accuracy" not in results and "purity" not in results
+    json.dumps(results)  # plain numbers
+
+    results = quality.evaluate_model(tiny(keras_gans.CGAN, num_classes=10), n=100, classifier=classifier,
+                                     real_test=real["test"], real_train=real["train"], subset_size=50)
+    assert 0 <= results["conditional_accuracy"] <= 1
+    text = quality.format_results(results)
+    assert "classifier-FID" in text and "accuracy of the requested class" in text and "Sandal" in text
+
+
+def test_evaluate_model_infogan_purity_and_own_classifier(real, tiny_classifier):
+    classifier, _ = tiny_classifier
+    stub = _StubInfoGAN(*real["train"])
+    results = quality.evaluate_model(stub, n=200, classifier=classifier, real_test=real["test"],
+                                     real_train=real["train"], subset_size=50)
+    codes = stub.calls[0]
+    assert codes["categorical"].shape == (200, 1) and codes["continuous"].shape == (200, 2)
+    assert (np.bincount(codes["categorical"][:, 0]) == 20).all()  # balanced c1
+    assert results["purity"] > 0.4  # real images of one class per c1 value
+    assert results["classifier_test_error"] == pytest.approx(1 - np.mean(real["test"][1] == 0))  # argmax 0
+    assert results["fid"] < 3 * results["real_fid"] + 1  # these "samples" are real training images
+
+
+def test_inception_fid_is_skipped_with_a_message_when_weights_are_unavailable(real, tiny_classifier, monkeypatch):
+    def offline(**kwargs):
+        raise OSError("URL fetch failure: no network")
+
+    monkeypatch.setattr(keras.applications, "InceptionV3", offline)
+    with pytest.raises(quality.InceptionUnavailable, match="skipped"):
+        quality.inception_fid(real["test"][0][:4] / 127.5 - 1, real["test"][0][4:8] / 127.5 - 1)
+    results = quality.evaluate_model(tiny(keras_gans.GAN), n=60, classifier=tiny_classifier[0],
+                                     real_test=real["test"], real_train=real["train"], subset_size=20, inception=True)
+    assert results["inception_fid"] is None and "Inception FID skipped" in results["inception_note"]
+    assert "Inception FID skipped" in quality.format_results(results)
+
+
+# ------------------------------------------------------------------------------------ QualityMonitor
+def test_quality_monitor_logs_into_history_and_tensorboard(real, tiny_classifier, dataset, tmp_path):
+    import tensorflow as tf
+
+    classifier, _ = tiny_classifier
+    model = tiny(keras_gans.GAN)
+    model.compile(jit_compile=False)
+    monitor = QualityMonitor(real["test"][0], every=2, n=100, classifier=classifier, log_dir=str(tmp_path), kid=True)
+    history = model.fit(dataset, epochs=4, steps_per_epoch=1, verbose=0, callbacks=[monitor])
+    assert len(history.history["classifier_fid"]) == 2 and len(history.history["classifier_kid"]) == 2
+    assert [epoch for epoch, _ in monitor.history] == [2, 4]
+    assert history.history["classifier_fid"] == [value for _, value in monitor.history]
+    tags = {(value.tag, event.step) for path in glob.glob(str(tmp_path / "train" / "events.*"))
+            for event in tf.compat.v1.train.summary_iterator(path) for value in event.summary.value}
+    assert {("epoch_classifier_fid", 1), ("epoch_classifier_fid", 3)} <= tags
+
+
+# ------------------------------------------------------------------------------------------- CLI
+def test_cli_train_classifier_then_evaluate_a_checkpoint(real, tmp_path, capsys, monkeypatch):
+    build = classifiers.build_classifier
+    monkeypatch.setattr(classifiers, "build_classifier",  # the real one, smaller: this test is about the command
+                        lambda shape, classes: build(shape, classes, filters=(4, 8), features=8))
+    path = str(tmp_path / "clf.keras")
+    assert cli.main(["evaluate", "--train-classifier", "--classifier", path, "--data-dir", SUBSET,
+                     "--classifier-epochs", "1"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    assert classifiers.load_classifier(path).output.shape[-1] == 10
+
+    run = tmp_path / "run"
+    assert cli.main(["train", "gan", "--data-dir", SUBSET, "--steps-per-epoch", "1", "--batch-size", "16",
+                     "--architecture", "mlp", "--latent-dim", "8", "--out", str(run), "--verbose", "0",
+                     "--no-xla"]) == 0
+    capsys.readouterr()
+    numbers = tmp_path / "numbers.json"
+    assert cli.main(["evaluate", str(run / "model.keras"), "--classifier", path, "--data-dir", SUBSET, "--n", "120",
+                     "--json", str(numbers)]) == 0
+    out = capsys.readouterr().out
+    assert "classifier-FID" in out and "KID" in out and "classes under 5%" in out and "real train" in out
+    results = json.loads(numbers.read_text())
+    assert results["n"] == 120 and results["num_real_test"] == 200 and np.isfinite(results["fid"])
+
+
+def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "empty-cache"))
+    assert cli.main(["evaluate"]) == 2
+    assert "needs a CHECKPOINT" in capsys.readouterr().err
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip")
+    assert cli.main(["evaluate", str(broken)]) == 2
+    assert "Could not read the checkpoint" in capsys.readouterr().err
+    model = tiny(keras_gans.GAN)
+    model.save(tmp_path / "gan.keras")
+    assert cli.main(["evaluate", str(tmp_path / "gan.keras"), "--data-dir", SUBSET]) == 2
+    err = capsys.readouterr().err
+    assert "No quality classifier" in err and "keras-gans evaluate --train-classifier" in err
+
+
+def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "examples" / "results_table.py"
+    spec = importlib.util.spec_from_file_location("results_table", script)
+    results_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(results_table)
+    out = tmp_path / "docs"
+    assert results_table.main(["--variants", "cgan", "--epochs", "2", "--steps-per-epoch", "1", "--n", "60",
+                               "--architecture", "mlp", "--classifier", tiny_classifier[1], "--data-dir", SUBSET,
+                               "--out", str(out), "--verbose", "0", "--no-xla"]) == 0
+    table = (out / "results.md").read_text()
+    assert "--epochs 2" in table and "CPU cores" in table and "real train vs test" in table
+    assert "| cgan |" in table and "requested-class accuracy" in table and "[grid](results/cgan.png)" in table
+    assert (out / "results" / "cgan.png").exists()
+    numbers = json.loads((out / "results.json").read_text())["variants"]
+    assert numbers["cgan"]["seconds_per_epoch"] > 0 and np.isfinite(numbers["cgan"]["fid"])
