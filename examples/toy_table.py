@@ -17,8 +17,9 @@ MARKDOWN = """# Mode coverage on the toy mixtures
 
 Made by `python examples/toy_table.py` (each row: `keras_gans.toy.run(VARIANT, DATASET, steps, batch_size=128)`,
 what `keras-gans toy` runs), on the 2-core development machine (AMD EPYC, no GPU), seed 0, 2,500 samples per
-row. Seconds include XLA compilation and were measured while other jobs shared the two cores (load 5 to 17),
-so they overstate the time on an idle machine. A mode counts as covered when at least 1% of all samples lie
+row. Seconds include XLA compilation and were measured while other jobs shared the two cores (load 5 to 17
+for the nine older variants, one test run beside acgan, catgan, infogan and sgan), so they overstate the time
+on an idle machine and do not compare across rows. A mode counts as covered when at least 1% of all samples lie
 within 3 sigma of it; KL is that of the covered samples' mode histogram from uniform (nan: no sample near any
 mode). Collapses are reported as they came, not tuned away.
 
