@@ -62,21 +62,11 @@ def train_variant(name, variant, train, args):
     """Build `variant` with its defaults, train it; returns (model, seconds per epoch, seconds in all)."""
     images, labels = train
     keras.utils.set_random_seed(args.seed)
-    options = {"image_shape": images.shape[1:], "seed": args.seed}
-    if args.architecture:
-        options["architecture"] = args.architecture
-    if getattr(variant, "conditional", False) or getattr(variant, "classifies", False):
-        options["num_classes"] = int(labels.max()) + 1
-    model = variant(**options)
+    options = {"architecture": args.architecture} if args.architecture else {}
+    model = variant.for_data(images, labels, seed=args.seed, **options)
     model.compile(jit_compile=False if args.no_xla else "auto")
-    semi_supervised = getattr(variant, "semi_supervised", False)
-    if semi_supervised and args.labeled_per_class:
-        dataset = keras_gans.data.semi_supervised((images, labels), args.labeled_per_class,
-                                                  batch_size=args.batch_size, seed=args.seed)
-    elif semi_supervised:  # unsupervised: images alone, as `keras-gans train` does without --labeled-per-class
-        dataset = keras_gans.data.from_arrays(images, batch_size=args.batch_size, seed=args.seed)
-    else:
-        dataset = keras_gans.data.from_arrays(images, labels, batch_size=args.batch_size, seed=args.seed)
+    dataset = variant.training_dataset(images, labels, args.batch_size,
+                                       args.labeled_per_class if variant.semi_supervised else None, args.seed)
     timer = EpochTimer()
     model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=args.verbose,
               callbacks=[keras_gans.callbacks.TerminateOnNaN(), timer])

@@ -27,7 +27,7 @@ import tensorflow as tf
 import keras
 from keras import ops
 
-from . import networks
+from . import data, networks
 
 PRIORS = ("normal", "uniform")
 
@@ -103,6 +103,25 @@ class GANModel(keras.Model):
         # The networks exist already; without this, fit() would "build" the model by calling call() on a
         # batch of images, which are not latent vectors (keras3-gan-facts item 3).
         self.built = True
+
+    @classmethod
+    def for_data(cls, images, labels=None, **options):
+        """An instance sized for `images` (image_shape) and, in games that use labels, for `labels`
+        (num_classes = largest label + 1, unless `options` say)."""
+        if labels is not None and (cls.conditional or cls.classifies or options.get("num_classes")):
+            options.setdefault("num_classes", int(np.max(labels)) + 1)
+        return cls(image_shape=tuple(np.shape(images)[1:]), **options)
+
+    @classmethod
+    def training_dataset(cls, images, labels=None, batch_size=64, labeled_per_class=None, seed=None):
+        """The batches this game trains on, from arrays: (images, labels); for semi-supervised games, images
+        alone (unsupervised) or, with `labeled_per_class`, `data.semi_supervised` batches."""
+        if labeled_per_class:
+            if not cls.semi_supervised:
+                raise ValueError(f"labeled_per_class (--labeled-per-class) is for the semi-supervised variants "
+                                 f"(CatGAN, SGAN), not {cls.__name__}.")
+            return data.semi_supervised((images, labels), labeled_per_class, batch_size=batch_size, seed=seed or 0)
+        return data.from_arrays(images, None if cls.semi_supervised else labels, batch_size=batch_size, seed=seed)
 
     # ------------------------------------------------------------------------------------ networks
     def reads_labels(self, role):

@@ -142,21 +142,11 @@ def train(args):
     images = data.check_images(images)
     options = dict(args.options)
     variant = VARIANTS[args.variant]
-    if args.labeled_per_class:
-        if not variant.semi_supervised:
-            raise ValueError(f"--labeled-per-class is for the semi-supervised variants "
-                             f"({', '.join(n for n, v in VARIANTS.items() if v.semi_supervised)}), not {args.variant}.")
-        dataset = data.semi_supervised((images, labels), args.labeled_per_class, batch_size=args.batch_size,
-                                       seed=args.seed)
-    else:  # the semi-supervised games without --labeled-per-class train on images alone (unsupervised)
-        dataset = data.from_arrays(images, None if variant.semi_supervised else labels, batch_size=args.batch_size,
-                                   seed=args.seed)
+    dataset = variant.training_dataset(images, labels, args.batch_size, args.labeled_per_class, args.seed)
     if args.latent_dim:
         options["latent_dim"] = args.latent_dim
     if args.architecture:
         options["architecture"] = args.architecture
-    if variant.conditional or variant.classifies or options.get("num_classes"):
-        options.setdefault("num_classes", int(labels.max()) + 1)
     os.makedirs(args.out, exist_ok=True)
     checkpoint = os.path.join(args.out, "model.keras")
     history_path = os.path.join(args.out, "history.csv")
@@ -165,7 +155,7 @@ def train(args):
         model = variant.load(checkpoint)
         initial_epoch = max(0, sum(1 for _ in open(history_path)) - 1) if os.path.exists(history_path) else 0
     else:
-        model = variant(image_shape=images.shape[1:], seed=args.seed, **options)
+        model = variant.for_data(images, labels, seed=args.seed, **options)
         d_optimizer, g_optimizer = model.default_optimizers()
         model.compile(d_optimizer=_with_learning_rate(d_optimizer, args.d_lr),
                       g_optimizer=_with_learning_rate(g_optimizer, args.g_lr),

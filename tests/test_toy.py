@@ -1,7 +1,6 @@
 """Vector data and the toy distributions: the generators, the mode metrics, d_steps/g_steps on flat data,
 the toy runner and its scatter plots, `keras-gans toy`."""
 import numpy as np
-import pytest
 from PIL import Image
 
 import keras_gans
