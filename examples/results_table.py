@@ -26,6 +26,7 @@ import numpy as np
 import keras_gans
 from keras_gans.evaluation import classifier as classifiers
 from keras_gans.evaluation import quality
+from keras_gans.evaluation.likelihood import parzen_evaluation
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -86,6 +87,8 @@ def _row(name, r, grid):
     if "classifier_test_error" in r:
         own.append(f"classifier test error {100 * r['classifier_test_error']:.1f}% "
                    f"(clusters {100 * r['cluster_error']:.1f}%)")
+    if "parzen" in r:
+        own.append(f"Parzen log-likelihood {r['parzen']:.0f} ± {r['parzen_se']:.0f} nats (sigma {r['parzen_sigma']:.2f})")
     names = quality.FASHION_MNIST_CLASSES
     under = ", ".join(names[c] if len(r["coverage"]) == 10 else str(c) for c in r["classes_under_5pct"]) or "none"
     return (f"| {name} | {r['fid']:.2f} | {1000 * r['kid']:.2f} ± {1000 * r['kid_se']:.2f} | "
@@ -111,7 +114,10 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"their classifier's test error is also given after mapping each predicted class to its majority label "
         f"(clusters). The sanity floor compares {args.n} real training images with the test set. "
         f"Seconds per epoch leave out the first epoch (tracing, XLA compilation) when there are several; "
-        f"other jobs may have shared the machine. Any variant: `keras-gans evaluate CHECKPOINT --n {args.n}`.", "",
+        f"other jobs may have shared the machine. Any variant: `keras-gans evaluate CHECKPOINT --n {args.n}`."
+        + (" The Parzen window log-likelihood (the GAN paper's protocol: pixels in [0, 1], sigma chosen on 10,000 "
+           "real training images, mean over the real test set) is known to be unreliable in 784 dimensions; it is "
+           "given only to compare with papers that report it." if args.parzen else ""), "",
         "| variant | classifier-FID | KID x 10³ | IS-style | classes ≥ 5% | classes under 5% | own numbers | "
         "s / epoch | samples |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -139,6 +145,8 @@ def main(argv=None):
     parser.add_argument("--data-dir", help="directory with Fashion-MNIST IDX files (default: the usual sources)")
     parser.add_argument("--out", default="docs", help="writes OUT/results.md, OUT/results.json, OUT/results/*.png")
     parser.add_argument("--no-xla", action="store_true", help="train without XLA compilation")
+    parser.add_argument("--parzen", action="store_true",
+                        help="also the GAN paper's Parzen window log-likelihood of the test set (n samples)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=2)
     args = parser.parse_args(argv)
@@ -166,6 +174,9 @@ def main(argv=None):
             images, _ = quality.generate_for_evaluation(model, 100, args.seed)
             keras_gans.images.save_grid(images, os.path.join(args.out, grid), columns=10)
             results.update(seconds_per_epoch=per_epoch, train_seconds=seconds)
+            if args.parzen:
+                found = parzen_evaluation(model, train[0], test[0], n=args.n, seed=args.seed)
+                results.update(parzen=found["mean"], parzen_se=found["std_error"], parzen_sigma=found["sigma"])
             floor = floor or results
             print(f"{name}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± {results['kid_se']:.4f}, "
                   f"{per_epoch:.1f} s/epoch ({time.perf_counter() - start:.0f} s with evaluation)", flush=True)
