@@ -90,7 +90,6 @@ class GANModel(keras.Model):
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()
         self._check_networks()
-        self._generator_reads_labels = self.reads_labels("generator")
         self._batch_norm_in_discriminator = _has_batch_norm(self.discriminator)
         # Counts fit steps; it keys the noise, so training noise resumes exactly after save/load.
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
@@ -249,11 +248,11 @@ class GANModel(keras.Model):
     def sample_conditions(self, n):
         """What the generator is given besides z, for one training draw: random labels for a generator that
         reads labels, else None. Games with latent codes (infoGAN) return their codes."""
-        return self.sample_labels(n) if self._generator_reads_labels else None
+        return self.sample_labels(n) if self.reads_labels("generator") else None
 
     def generator_input(self, z, conditions=None):
         """The generator network's input from z and conditions: z, or [z, labels]."""
-        return [z, conditions] if self._generator_reads_labels else z
+        return [z, conditions] if self.reads_labels("generator") else z
 
     def fakes(self, n):
         """n generated samples for a training update (BN in training mode), and the conditions (labels,
@@ -306,7 +305,7 @@ class GANModel(keras.Model):
     def serving_signature(self):
         """The inputs of the exported `serve` endpoint and of `call`: name -> `tf.TensorSpec` (batch free)."""
         signature = {"z": tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")}
-        if self._generator_reads_labels:
+        if self.reads_labels("generator"):
             signature["labels"] = tf.TensorSpec([None], tf.int32, name="labels")
         return signature
 
@@ -330,7 +329,7 @@ class GANModel(keras.Model):
         """`n` samples as a numpy array in [-1, 1]. `seed` fixes z (the same seed gives the same images);
         conditional models take `labels` (default: 0, 1, ..., num_classes - 1, 0, 1, ...)."""
         inputs = {"z": self.latent_for(n, seed)}
-        if self._generator_reads_labels:
+        if self.reads_labels("generator"):
             inputs["labels"] = self.check_labels(np.arange(n) % self.num_classes if labels is None else labels, n)
         elif labels is not None:
             raise ValueError(f"{type(self).__name__}'s generator takes no labels: generate() takes none.")
