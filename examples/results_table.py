@@ -125,7 +125,9 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"{1000 * floor['real_kid_se']:.2f} | {floor['real_classifier_score']:.2f} (test) | | | | | |",
     ]
     lines += [_row(name, r, grid) for name, r, grid in rows]
-    lines.append("")
+    lines += ["", "The papers' other experiments: mode coverage of every variant on the ring and grid mixtures, with "
+              "scatter plots, in [toy.md](toy.md) (`python examples/toy_table.py`); the 1-D example, the latent "
+              "walk and the linear probe in the README.", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
 
