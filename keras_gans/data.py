@@ -175,10 +175,15 @@ def semi_supervised(name, labeled_per_class, split="train", batch_size=64, data_
     labeled = (tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True).repeat()
                .batch(batch_size, drop_remainder=True)
                .map(lambda index: (_scale(tf.gather(labeled_images, index)), tf.gather(labeled_labels, index))))
+    return interleave_labeled(unlabeled, labeled)
 
-    def interleave(unlabeled_images, labeled_batch):
+
+def interleave_labeled(unlabeled, labeled):
+    """Zip a dataset of unlabeled batches with one of (inputs, labels) batches into single batches whose rows
+    alternate unlabeled, labeled, ..., with label -1 on the unlabeled rows; ends with the shorter one."""
+    def interleave(unlabeled_batch, labeled_batch):
         batch, batch_labels = labeled_batch
-        rows = tf.reshape(tf.stack([unlabeled_images, batch], axis=1), [-1] + batch.shape[1:].as_list())
+        rows = tf.reshape(tf.stack([unlabeled_batch, batch], axis=1), [-1] + batch.shape[1:].as_list())
         return rows, tf.reshape(tf.stack([-tf.ones_like(batch_labels), batch_labels], axis=1), [-1])
 
     return tf.data.Dataset.zip(unlabeled, labeled).map(interleave).prefetch(tf.data.AUTOTUNE)

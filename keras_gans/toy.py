@@ -88,14 +88,7 @@ def stream(dataset, labels=False, batch_size=DEFAULTS["batch_size"], seed=0):
     points, modes = labelled_points(dataset, seed=seed, scale=scale)
     labelled = (tf.data.Dataset.from_tensor_slices((points, modes)).shuffle(len(modes), seed=seed).repeat()
                 .batch(batch_size, drop_remainder=True))
-
-    def interleave(unlabelled, batch):
-        samples, classes = batch
-        rows = tf.reshape(tf.stack([unlabelled, samples], axis=1), (-1, samples.shape[-1]))
-        return rows, tf.reshape(tf.stack([-tf.ones_like(classes), classes], axis=1), (-1,))
-
-    unlabelled = data.mixture(centres, sigma, batch_size, seed=seed, scale=scale)
-    return tf.data.Dataset.zip(unlabelled, labelled).map(interleave).prefetch(tf.data.AUTOTUNE)
+    return data.interleave_labeled(data.mixture(centres, sigma, batch_size, seed=seed, scale=scale), labelled)
 
 
 def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, options=None):
