@@ -237,15 +237,6 @@ def inception_fid(images_a, images_b, batch_size=50):
 
 
 # ------------------------------------------------------------------------------------- a GAN model
-def is_conditional(model):
-    """Whether `generate` takes labels: the generator reads labels (`GANModel.reads_labels`; SGAN and catGAN have
-    num_classes for their discriminator only), else num_classes set and a generator with a labels input."""
-    if callable(getattr(model, "reads_labels", None)):
-        return bool(model.reads_labels("generator"))
-    generator = getattr(model, "generator", None)
-    return bool(getattr(model, "num_classes", None)) and (generator is None or len(generator.inputs) >= 2)
-
-
 def generate_for_evaluation(model, n, seed=0):
     """n samples in [-1, 1] and what they were asked to be: (images, {"labels": ...} | {"codes": c1} | {}).
 
@@ -258,9 +249,8 @@ def generate_for_evaluation(model, n, seed=0):
                                          [rng.integers(0, k, n) for k in categorical[1:]], axis=1).astype("int32"),
                  "continuous": rng.uniform(-1, 1, (n, int(getattr(model, "continuous_codes", 0) or 0)))
                  .astype("float32")}
-        kwargs = {"labels": np.arange(n) % model.num_classes} if is_conditional(model) else {}
-        return model.generate(n, codes=codes, seed=seed, **kwargs), {"codes": codes["categorical"][:, 0]}
-    if is_conditional(model):
+        return model.generate(n, codes=codes, seed=seed), {"codes": codes["categorical"][:, 0]}
+    if model.reads_labels("generator"):
         labels = (np.arange(n) % model.num_classes).astype("int32")
         return model.generate(n, labels=labels, seed=seed), {"labels": labels}
     return model.generate(n, seed=seed), {}
