@@ -393,6 +393,8 @@ class GANModel(keras.Model):
         updates, then the generator updates); arrays are batched by k * batch_size. So `steps_per_epoch`,
         History and callbacks count generator steps, and an epoch still shows every example once.
         """
+        # With steps_per_epoch, Keras draws every epoch from one iterator (callbacks.BackupAndRestore needs to know).
+        self._input_spans_epochs = kwargs.get("steps_per_epoch") is not None
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; Keras warns otherwise
             first = next(iter(x.take(1)))

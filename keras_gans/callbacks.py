@@ -1,4 +1,5 @@
 """Keras callbacks for GANs."""
+import json
 import os
 
 import keras
@@ -77,6 +78,87 @@ class FiniteCheckpoint(keras.callbacks.ModelCheckpoint):
             print(f"\nEpoch {epoch + 1}: non-finite metrics; keeping the last good checkpoint {self.filepath}.")
             return
         super().on_epoch_end(epoch, logs)
+
+
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` that resumes where the run stopped, also in the middle of an epoch.
+
+    Keras' callback restores the weights (both optimizers, the step counter and all) and the epoch of the
+    last backup, but starts that epoch again from its first batch. This one also writes down how far into
+    its input the run was and, when it restores, draws those batches from the new input without training
+    on them, so training goes on with the batch after the backup. With `save_freq=N`, a run that crashes
+    mid-epoch and is started again therefore ends with the weights of an uninterrupted run, as long as the
+    input yields the same batches in the same order each time it is built: a seeded `keras_gans.data`
+    pipeline, `.repeat()`-ed and fitted with `steps_per_epoch` (one stream across epochs, whose shuffles
+    are fixed by the seed), or an unshuffled dataset. A finite dataset reshuffled every epoch gives a
+    restarted process its first epoch's order again, so that case resumes at the right batch but not with
+    the same examples.
+
+    Skipped batches keep their batch numbers (other callbacks see the epoch's true numbering, and backups
+    keep their cadence); the epoch's mean metrics cover the batches trained after the restart.
+    """
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._stream, self._position, self._in_epoch = None, 0, 0
+        self._skip_stream, self._skip_epoch = self._restored_position()
+        self._skipped = False
+        train_function = getattr(self.model.train_function, "without_skipping", self.model.train_function)
+
+        def skip_or_train(iterator):
+            if iterator is not self._stream:  # a new input iterator: its stream starts here
+                self._stream, self._position = iterator, 0
+            if self._skip_stream:  # batches of earlier epochs of a stream that runs across epochs
+                for _ in range(self._skip_stream):
+                    next(iterator)
+                self._position, self._skip_stream = self._skip_stream, 0
+            self._skipped = self._skip_epoch > 0
+            if not self._skipped:
+                return train_function(iterator)
+            batches = min(self._skip_epoch, self.model.steps_per_execution)
+            for _ in range(batches):
+                next(iterator)
+            self._skip_epoch -= batches
+            return {}
+
+        skip_or_train.without_skipping = train_function
+        self.model.train_function = skip_or_train
+
+    def _restored_position(self):
+        """(batches of earlier epochs to draw silently, batches of the restored epoch to skip)."""
+        import tensorflow as tf
+
+        if not tf.io.gfile.exists(self._training_metadata_path):
+            return 0, 0
+        with tf.io.gfile.GFile(self._training_metadata_path) as f:
+            metadata = json.load(f)
+        in_epoch = int(metadata.get("batches_in_epoch", 0))
+        return int(metadata.get("stream_position", in_epoch)) - in_epoch, in_epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._position += batch + 1 - self._in_epoch
+        self._in_epoch = batch + 1
+        # Count skipped batches towards the cadence, but never back up the restored state under their numbers.
+        if self._should_save_on_batch(batch) and not self._skipped:
+            self._save_model()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._in_epoch = 0
+        if not getattr(self.model, "_input_spans_epochs", False):
+            self._position = 0
+        super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        self.model.train_function = getattr(self.model.train_function, "without_skipping", self.model.train_function)
+        super().on_train_end(logs)
+
+    def _save_model(self):
+        import tensorflow as tf
+
+        super()._save_model()
+        with tf.io.gfile.GFile(self._training_metadata_path, "w") as f:
+            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen,
+                       "batches_in_epoch": self._in_epoch, "stream_position": self._position}, f)
 
 
 class QualityMonitor(keras.callbacks.Callback):

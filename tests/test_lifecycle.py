@@ -229,3 +229,61 @@ def test_backup_and_restore_resumes_an_interrupted_run_exactly(fashion_mnist, tm
     for a, b in zip(all_weights(straight), all_weights(fresh)):
         np.testing.assert_array_equal(a, b)
     assert int(fresh.step_counter.numpy()) == 9 == int(fresh.d_optimizer.iterations.numpy())
+
+
+class CrashAtStep(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.step_counter.numpy() == self.step:
+            raise RuntimeError("simulated crash")
+
+
+def crash_and_resume(build, fit_data, crash_step, backup_dir, **fit_kwargs):
+    """(uninterrupted model, model restarted from our BackupAndRestore after a crash at `crash_step`, its History)."""
+    keras.utils.set_random_seed(0)
+    straight, interrupted = build(), build()
+    interrupted.set_weights(straight.get_weights())
+    straight.fit(fit_data(), verbose=0, **fit_kwargs)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        interrupted.fit(fit_data(), verbose=0, callbacks=[keras_gans.callbacks.BackupAndRestore(backup_dir, save_freq=1),
+                                                          CrashAtStep(crash_step)], **fit_kwargs)
+    fresh = build()  # a new process: new weights, a newly built input pipeline
+    history = fresh.fit(fit_data(), verbose=0, callbacks=[keras_gans.callbacks.BackupAndRestore(backup_dir, save_freq=1)],
+                        **fit_kwargs)
+    return straight, fresh, history
+
+
+def test_backup_and_restore_resumes_mid_epoch_at_the_next_batch(fashion_mnist, tmp_path):
+    def build():
+        model = make("wgan_gp", dropout=0.0, n_critic=1)
+        model.compile()
+        return model
+
+    def fit_data():
+        return keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False).take(3)
+
+    straight, fresh, history = crash_and_resume(build, fit_data, 5, str(tmp_path / "backup"), epochs=3)
+    # Crashed after batch 2 of epoch 2: the restart skips that epoch's first two batches instead of redoing them.
+    assert int(fresh.step_counter.numpy()) == 9 == int(straight.step_counter.numpy())
+    assert len(history.history["g_loss"]) == 2
+    for a, b in zip(all_weights(straight), all_weights(fresh)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_backup_and_restore_resumes_a_shuffled_stream_exactly(fashion_mnist, tmp_path):
+    def build():
+        model = make("wgan_gp", dropout=0.0, n_critic=2)
+        model.compile()
+        return model
+
+    def fit_data():  # seeded shuffling, reshuffled every pass, one stream across epochs
+        return keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, seed=3).repeat()
+
+    straight, fresh, history = crash_and_resume(build, fit_data, 7, str(tmp_path / "backup"), epochs=4, steps_per_epoch=3)
+    assert int(fresh.step_counter.numpy()) == 12 == int(fresh.d_optimizer.iterations.numpy()) // 2
+    assert len(history.history["g_loss"]) == 2  # epochs 3 (from its second batch) and 4
+    for a, b in zip(all_weights(straight), all_weights(fresh)):
+        np.testing.assert_array_equal(a, b)
