@@ -44,8 +44,10 @@ def test_bench_writes_a_json_row_per_variant(tmp_path, capsys):
                      "--json", str(path)]) == 0
     rows = json.loads(path.read_text())["rows"]
     matmul = [row for row in rows if row["backend"] == "tf.matmul"]
-    assert len(matmul) == 1 and matmul[0]["gflops"] > 0
+    assert len(matmul) == 1 and matmul[0]["gflops"] == max(matmul[0]["gflops_start"], matmul[0]["gflops_end"]) > 0
     keras_rows = _check_rows(rows, [("gan", False), ("wgan_gp", False)])
+    for row in keras_rows:
+        assert row["pct_of_matmul"] == pytest.approx(100 * row["gflops"] / matmul[0]["gflops"])
     assert [row["d_steps"] for row in keras_rows] == [1, 5]
     table = capsys.readouterr().out
     assert "images/s" in table and "GFLOP/s" in table and "% matmul" in table
