@@ -273,17 +273,19 @@ def test_backup_and_restore_resumes_mid_epoch_at_the_next_batch(fashion_mnist, t
         np.testing.assert_array_equal(a, b)
 
 
-def test_backup_and_restore_resumes_a_shuffled_stream_exactly(fashion_mnist, tmp_path):
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "began", "cgan", "infogan"])
+def test_backup_and_restore_resumes_a_shuffled_stream_exactly(name, fashion_mnist, tmp_path):
     def build():
-        model = make("wgan_gp", dropout=0.0, n_critic=2)
-        model.compile()
+        model = make(name, dropout=0.0)
+        model.compile(jit_compile=False)  # XLA's path is the one the other tests compare; this keeps it short
         return model
 
     def fit_data():  # seeded shuffling, reshuffled every pass, one stream across epochs
         return keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, seed=3).repeat()
 
     straight, fresh, history = crash_and_resume(build, fit_data, 7, str(tmp_path / "backup"), epochs=4, steps_per_epoch=3)
-    assert int(fresh.step_counter.numpy()) == 12 == int(fresh.d_optimizer.iterations.numpy()) // 2
+    assert int(fresh.step_counter.numpy()) == 12
+    assert int(fresh.d_optimizer.iterations.numpy()) == 12 * fresh.d_steps
     assert len(history.history["g_loss"]) == 2  # epochs 3 (from its second batch) and 4
     for a, b in zip(all_weights(straight), all_weights(fresh)):
         np.testing.assert_array_equal(a, b)
