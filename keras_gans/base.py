@@ -448,7 +448,18 @@ class GANModel(keras.Model):
             self._track(self._update(self.g_optimizer, self.generator_variables, "g_loss",
                                      lambda: self.generator_loss(real, real_labels)))
         self.step_counter.assign_add(1)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self._replica_logs({name: tracker.result() for name, tracker in self.trackers.items()})
+
+    @staticmethod
+    def _replica_logs(results):
+        """A step's metric results as Keras can reduce them. Across several workers Keras averages the
+        replicas' logs with strategy.reduce("MEAN", axis=0), which fails on scalars (tensorflow#72388):
+        there each result gets that axis, and the reduction returns the scalar mean over all replicas."""
+        if tf.distribute.has_strategy():
+            strategy = tf.distribute.get_strategy()
+            if strategy.num_replicas_in_sync > len(strategy.extended.worker_devices):
+                return {name: ops.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     def _update(self, optimizer, variables, loss_key, loss_fn):
         """One gradient step of `variables` on `loss_fn()[loss_key]`.
@@ -516,7 +527,7 @@ class GANModel(keras.Model):
         if labels is None:
             raise ValueError("evaluate() measures classification accuracy: pass (images, labels).")
         self.accuracy_tracker.update_state(labels, self.class_logits(self.discriminator(images, training=False)))
-        return {"accuracy": self.accuracy_tracker.result()}
+        return self._replica_logs({"accuracy": self.accuracy_tracker.result()})
 
     # ------------------------------------------------------------------------------------ exporting
     def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):

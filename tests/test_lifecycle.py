@@ -10,7 +10,7 @@ import tensorflow as tf
 
 import keras
 import keras_gans
-from conftest import IMAGE_SHAPE, LATENT_DIM, make
+from conftest import IMAGE_SHAPE, LATENT_DIM, SUBSET, make
 from keras_gans import networks
 
 def all_weights(model):
@@ -134,6 +134,59 @@ def test_two_replicas_take_the_same_step_as_one_device_with_the_global_batch(nam
     # The updates really moved the weights, so the comparison is not between two untouched models.
     assert max(np.abs(a - b).max() for a, b in zip(before, all_weights(single))) > 1e-3
     assert int(single.g_optimizer.iterations.numpy()) == (1 if name == "wgan_gp" else 2)
+
+
+WORKER_SCRIPT = """
+import json, os, sys
+index, ports, subset, out = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3], sys.argv[4]
+os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": ["localhost:" + p for p in ports]},
+                                      "task": {"type": "worker", "index": index}})
+import numpy as np, tensorflow as tf, keras, keras_gans
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[5])))
+from conftest import make  # (it splits the CPU in two logical devices; each worker still runs one replica)
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+assert strategy.num_replicas_in_sync == 2
+keras.utils.set_random_seed(0)
+with strategy.scope():
+    model = make("wgan_gp", dropout=0.0)
+    model.compile()
+images = keras_gans.data.load_idx(subset, "train")[0][:128]
+history = model.fit(keras_gans.data.from_arrays(images, batch_size=16, shuffle=False), epochs=1, steps_per_epoch=2, verbose=0)
+np.savez(out, *[np.asarray(w) for w in model.get_weights()], logs=json.dumps(history.history))
+"""
+
+
+def test_two_workers_take_the_same_steps_as_one_device(fashion_mnist, tmp_path):
+    """MultiWorkerMirroredStrategy with two local worker processes (one CPU replica each) against one
+    device on the same global batch: the same weights, the same logged metrics."""
+    import socket
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("localhost", 0))
+            ports.append(str(sock.getsockname()[1]))
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, str(index), ",".join(ports), SUBSET,
+                                 str(tmp_path / f"worker{index}.npz"), __file__],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for index in range(2)]
+    for worker in workers:
+        output, _ = worker.communicate(timeout=240)
+        assert worker.returncode == 0, output[-3000:]
+
+    keras.utils.set_random_seed(0)
+    model = make("wgan_gp", dropout=0.0)
+    model.compile(jit_compile=False)
+    images = keras_gans.data.load_idx(SUBSET, "train")[0][:128]
+    history = model.fit(keras_gans.data.from_arrays(images, batch_size=16, shuffle=False), epochs=1, steps_per_epoch=2,
+                        verbose=0)
+    for index in range(2):
+        result = np.load(tmp_path / f"worker{index}.npz")
+        for i, expected in enumerate(model.get_weights()):
+            np.testing.assert_allclose(result[f"arr_{i}"], expected, atol=1e-6)
+        logs = json.loads(str(result["logs"]))
+        assert sorted(logs) == sorted(history.history)
+        for name, values in history.history.items():
+            np.testing.assert_allclose(logs[name], values, rtol=1e-5, atol=1e-6)
 
 
 def test_xla_is_the_path_fit_runs(dataset):
