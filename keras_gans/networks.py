@@ -143,7 +143,7 @@ def infogan_discriminator(image_shape=(28, 28, 1), num_classes=None, output_unit
                           name="discriminator"):
     """`infogan_features` followed by FC `output_units` (linear: logits or critic values)."""
     features = infogan_features(image_shape, num_classes, normalization)
-    return keras.Model(features.inputs, _logits(features.output, output_units), name=name)
+    return keras.Model(features.input, _logits(features.output, output_units), name=name)
 
 
 def add_q_head(discriminator, q_units, hidden=128, normalization="batch", name="discriminator"):
@@ -155,7 +155,7 @@ def add_q_head(discriminator, q_units, hidden=128, normalization="batch", name="
     h = layers.Dense(hidden, kernel_initializer=_init(), name="q_fc")(features)
     h = layers.LeakyReLU(0.2)(_normalization(normalization, "q_fc_norm")(h))
     q = layers.Dense(q_units, kernel_initializer=_init(), dtype="float32", name="q")(h)
-    return keras.Model(discriminator.inputs, [discriminator.output, q], name=name)
+    return keras.Model(discriminator.input, [discriminator.output, q], name=name)
 
 
 # -------------------------------------------------------------------------------------------- DCGAN
