@@ -256,13 +256,18 @@ def test_keras_callbacks_work_with_our_metrics(dataset, tmp_path):
     assert "samples" in tags and "epoch_wasserstein" in tags
 
 
+class CrashAtStep(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.step_counter.numpy() == self.step:
+            raise RuntimeError("simulated crash")
+
+
 def test_backup_and_restore_resumes_an_interrupted_run_exactly(fashion_mnist, tmp_path):
     data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False).take(3)
-
-    class Crash(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            if self.params and self.model.step_counter.numpy() == 5:  # epoch 2, step 2
-                raise RuntimeError("simulated crash")
 
     keras.utils.set_random_seed(0)
     straight = make("wgan_gp", dropout=0.0, n_critic=1)
@@ -274,7 +279,7 @@ def test_backup_and_restore_resumes_an_interrupted_run_exactly(fashion_mnist, tm
 
     backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
     with pytest.raises(RuntimeError, match="simulated crash"):
-        interrupted.fit(data, epochs=3, verbose=0, callbacks=[backup, Crash()])
+        interrupted.fit(data, epochs=3, verbose=0, callbacks=[backup, CrashAtStep(5)])  # epoch 2, step 2
     fresh = make("wgan_gp", dropout=0.0, n_critic=1)  # a new process would start from new weights
     fresh.compile()
     history = fresh.fit(data, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
@@ -282,16 +287,6 @@ def test_backup_and_restore_resumes_an_interrupted_run_exactly(fashion_mnist, tm
     for a, b in zip(all_weights(straight), all_weights(fresh)):
         np.testing.assert_array_equal(a, b)
     assert int(fresh.step_counter.numpy()) == 9 == int(fresh.d_optimizer.iterations.numpy())
-
-
-class CrashAtStep(keras.callbacks.Callback):
-    def __init__(self, step):
-        super().__init__()
-        self.step = step
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.model.step_counter.numpy() == self.step:
-            raise RuntimeError("simulated crash")
 
 
 def crash_and_resume(build, fit_data, crash_step, backup_dir, **fit_kwargs):
