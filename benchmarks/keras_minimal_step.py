@@ -58,10 +58,9 @@ def time_plain(images, steps, warmup=3, batch_size=64):
     keras.utils.set_random_seed(0)
     model = PlainGAN(networks.infogan_generator(), networks.infogan_discriminator())
     model.compile(jit_compile=True)
-    timer = bench._step_timer()
     dataset = data.from_arrays(images, batch_size=batch_size, seed=0).repeat()
-    model.fit(dataset, epochs=1, steps_per_epoch=warmup + steps, verbose=0, callbacks=[timer])
-    return steps * batch_size / (timer.stamps[-1] - timer.stamps[warmup - 1])
+    _, seconds = bench.time_fit(model, dataset, steps, warmup)
+    return steps * batch_size / seconds
 
 
 def main():

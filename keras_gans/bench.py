@@ -129,6 +129,18 @@ def _step_timer():
     return StepTimer()
 
 
+def time_fit(model, dataset, steps, warmup=3, steps_per_execution=1):
+    """(compile_s, seconds): `model.fit` on `dataset` for `warmup` + `steps` executions, the seconds until
+    the end of the warm-up (tracing, XLA compilation) and those of the `steps` executions after it."""
+    timer = _step_timer()
+    executions = warmup + steps
+    model.fit(dataset, epochs=1, steps_per_epoch=executions * steps_per_execution, verbose=0, callbacks=[timer])
+    stamps = timer.stamps
+    if len(stamps) < executions:
+        raise RuntimeError(f"bench: expected {executions} step times for {type(model).__name__}, got {len(stamps)}.")
+    return stamps[warmup - 1] - timer.start, stamps[warmup + steps - 1] - stamps[warmup - 1]
+
+
 def build(variant, image_shape=(28, 28, 1), num_classes=10, seed=0):
     """`variant` (a name of keras_gans.variants.VARIANTS) with its defaults, for Fashion-MNIST-like data."""
     from .variants import VARIANTS
@@ -151,14 +163,7 @@ def bench_variant(variant, images, labels, *, batch_size=64, steps=200, warmup=3
     model = build(variant, images.shape[1:], int(labels.max()) + 1)
     model.compile(jit_compile=bool(xla), steps_per_execution=steps_per_execution)
     dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
-    timer = _step_timer()
-    executions = warmup + steps
-    model.fit(dataset, epochs=1, steps_per_epoch=executions * steps_per_execution, verbose=0, callbacks=[timer])
-    stamps = timer.stamps
-    if len(stamps) < executions:
-        raise RuntimeError(f"bench: expected {executions} step times for {variant}, got {len(stamps)}.")
-    compile_s = stamps[warmup - 1] - timer.start
-    seconds = stamps[warmup + steps - 1] - stamps[warmup - 1]
+    compile_s, seconds = time_fit(model, dataset, steps, warmup, steps_per_execution)
     fit_steps = steps * steps_per_execution
     d_updates, g_updates = fit_steps * model.d_steps, fit_steps * model.g_steps
     d_flops, g_flops = update_flops(model, batch_size)
