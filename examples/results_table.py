@@ -6,7 +6,7 @@
 Each variant in `keras_gans.VARIANTS` (whatever is registered when this runs) is built with its default
 architecture and optimizers, trained on the real training set with batch 64 per discriminator update
 (catGAN and SGAN semi-supervised, with --labeled-per-class labeled images of each class), timed, and judged
-with `keras_gans.evaluation.quality.evaluate_model` against the real test set: classifier-FID, KID, an
+with `keras_gans.evaluation.evaluate.evaluate_model` against the real test set: classifier-FID, KID, an
 IS-style score, class coverage and the variant's own numbers (accuracy of the requested class, purity of c1,
 test error of its classifier). A variant that fails gets a row with its error; the others still run.
 For a quick end-to-end check: --epochs 1 --steps-per-epoch 2 --n 500 --architecture mlp --out /tmp/table.
@@ -25,7 +25,7 @@ import numpy as np
 
 import keras_gans
 from keras_gans.evaluation import classifier as classifiers
-from keras_gans.evaluation import quality
+from keras_gans.evaluation import evaluate
 from keras_gans.evaluation.likelihood import parzen_evaluation
 
 
@@ -67,7 +67,8 @@ def train_variant(name, variant, train, args):
     model = variant.for_data(images, labels, seed=args.seed, **options)
     model.compile(jit_compile=False if args.no_xla else "auto")
     dataset = variant.training_dataset(images, labels, args.batch_size,
-                                       args.labeled_per_class if variant.semi_supervised else None, args.seed)
+                                       args.labeled_per_class if variant.label_mode == "semi_supervised" else None,
+                                       args.seed)
     timer = EpochTimer()
     model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=args.verbose,
               callbacks=[keras_gans.callbacks.TerminateOnNaN(), timer])
@@ -89,7 +90,7 @@ def _row(name, r, grid):
                    f"(clusters {100 * r['cluster_error']:.1f}%)")
     if "parzen" in r:
         own.append(f"Parzen log-likelihood {r['parzen']:.0f} ± {r['parzen_se']:.0f} nats (sigma {r['parzen_sigma']:.2f})")
-    names = quality.FASHION_MNIST_CLASSES
+    names = evaluate.FASHION_MNIST_CLASSES
     under = ", ".join(names[c] if len(r["coverage"]) == 10 else str(c) for c in r["classes_under_5pct"]) or "none"
     return (f"| {name} | {r['fid']:.2f} | {1000 * r['kid']:.2f} ± {1000 * r['kid_se']:.2f} | "
             f"{r['classifier_score']:.2f} | {r['covered_classes']}/{len(r['coverage'])} | {under} | "
@@ -146,7 +147,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--n", type=int, default=10000, help="samples to evaluate per variant")
     parser.add_argument("--variants", help="comma-separated names (default: every registered variant)")
-    parser.add_argument("--architecture", choices=("infogan", "dcgan", "mlp"),
+    parser.add_argument("--architecture", choices=keras_gans.networks.architectures(),
                         help="override every variant's default networks (for quick checks)")
     parser.add_argument("--labeled-per-class", type=int, default=10,
                         help="labeled images per class for the semi-supervised variants (0: unsupervised)")
@@ -178,9 +179,9 @@ def main(argv=None):
         try:
             start = time.perf_counter()
             model, per_epoch, seconds = train_variant(name, keras_gans.VARIANTS[name], train, args)
-            results = quality.evaluate_model(model, n=args.n, classifier=classifier, real_test=test, real_train=train,
-                                             seed=args.seed)
-            images, _ = quality.generate_for_evaluation(model, 100, args.seed)
+            results = evaluate.evaluate_model(model, n=args.n, classifier=classifier, real_test=test, real_train=train,
+                                              seed=args.seed)
+            images, _ = evaluate.generate_for_evaluation(model, 100, args.seed)
             keras_gans.images.save_grid(images, os.path.join(args.out, grid), columns=10)
             results.update(seconds_per_epoch=per_epoch, train_seconds=seconds)
             if args.parzen:

@@ -29,21 +29,18 @@ elementwise and not counted. With F_G, F_D the forward FLOPs per sample and B th
 So "GFLOP/s" is model FLOPs per second of what each step is defined to compute; `pct_of_matmul` relates it
 to the machine's float32 `tf.matmul` throughput on 2048x2048 matrices (`matmul_gflops`), measured in the
 same run, before and after the training runs (the faster of the two: load on a shared machine only
-slows it). The PyTorch baseline (`benchmarks/torch_baseline.py`, needs `pip install keras-gans[benchmark]`)
+slows it). The PyTorch baseline (`keras_gans.torch_baseline`, needs `pip install "keras-gans[benchmark]"`)
 has the GAN and WGAN-GP schedules; variants are compared with the one of their d_steps (1 -> gan,
 5 -> wgan_gp). Its G update runs D on the fakes only, so its FLOPs per G update count n = B.
 """
-import importlib.util
 import json
 import math
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
 MATMUL_SIZE = 2048
-TORCH_BASELINE = Path(__file__).resolve().parent.parent / "benchmarks" / "torch_baseline.py"
 ROW_KEYS = ("variant", "backend", "xla", "images_per_s", "g_updates_per_s", "d_updates_per_s", "compile_s",
             "gflops", "pct_of_matmul", "vs_torch")
 
@@ -83,18 +80,12 @@ def network_flops(model, _seen=None):
     return total
 
 
-def has_gradient_penalty(model):
-    from .variants import DRAGAN, WGANGP
-
-    return isinstance(model, (WGANGP, DRAGAN))
-
-
 def update_flops(model, batch_size, g_step_discriminator_batch=None):
     """(FLOPs of one discriminator update, FLOPs of one generator update) for `model`, counted as in the
     module docstring. `g_step_discriminator_batch` overrides n (the torch baseline uses B)."""
     f_g, f_d, b = network_flops(model.generator), network_flops(model.discriminator), batch_size
-    d_update = f_g * b + 3 * f_d * 2 * b + (6 * f_d * b if has_gradient_penalty(model) else 0)
-    n = g_step_discriminator_batch or (2 * b if model._batch_norm_in_discriminator else b)
+    d_update = f_g * b + 3 * f_d * 2 * b + (6 * f_d * b if model.penalises_gradients else 0)
+    n = g_step_discriminator_batch or (2 * b if model.batch_norm_in_discriminator else b)
     return d_update, 3 * f_g * b + 2 * f_d * n
 
 
@@ -148,7 +139,8 @@ def build(variant, image_shape=(28, 28, 1), num_classes=10, seed=0):
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}; choose from {', '.join(sorted(VARIANTS))}.")
     cls = VARIANTS[variant]
-    options = {"num_classes": num_classes} if cls.conditional else {}
+    # The games that always take labels are sized to the data's classes; the others keep their defaults.
+    options = {"num_classes": num_classes} if cls.label_mode in ("conditional", "auxiliary") else {}
     return cls(image_shape=image_shape, seed=seed, **options)
 
 
@@ -176,26 +168,24 @@ def bench_variant(variant, images, labels, *, batch_size=64, steps=200, warmup=3
             "g_steps": model.g_steps, "d_update_gflop": d_flops / 1e9, "g_update_gflop": g_flops / 1e9}
 
 
-def load_torch_baseline(path=TORCH_BASELINE):
-    """The `benchmarks/torch_baseline.py` module (needs torch: `pip install keras-gans[benchmark]`)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"The PyTorch baseline {path} is missing (it lives in the repository's benchmarks/).")
+def load_torch_baseline():
+    """The `keras_gans.torch_baseline` module. Torch is the optional extra `keras-gans[benchmark]`, so the
+    baseline is imported here, on demand, never with the package."""
     try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise RuntimeError("--compare-torch needs PyTorch: pip install keras-gans[benchmark] "
-                           "(or pip install torch).") from None
-    spec = importlib.util.spec_from_file_location("keras_gans_torch_baseline", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+        from . import torch_baseline
+    except ModuleNotFoundError as error:
+        if error.name != "torch":
+            raise
+        raise RuntimeError('--compare-torch needs PyTorch: pip install "keras-gans[benchmark]" '
+                           '(or pip install torch).') from None
+    return torch_baseline
 
 
 def bench_torch(schedule, images, *, batch_size=64, steps=200, warmup=3, matmul=None, baseline=None, threads=None):
     """One torch row: the baseline's `schedule` for as many real batches as `steps` keras steps of it use."""
+    baseline = baseline or load_torch_baseline()  # first: without torch, its error says what to install
     import torch
 
-    baseline = baseline or load_torch_baseline()
     d_steps = baseline.SCHEDULES[schedule]
     tensor = torch.from_numpy(np.ascontiguousarray(np.transpose(images, (0, 3, 1, 2)), dtype=np.float32) / 127.5 - 1)
     result = baseline.benchmark(schedule, batch_size, steps * d_steps, warmup * d_steps, images=tensor, threads=threads)

@@ -203,13 +203,13 @@ class QualityMonitor(keras.callbacks.Callback):
 
     def measure(self):
         """{name: classifier-FID (, name-with-kid: KID)} of the model now."""
-        from .evaluation import classifier as classifiers, quality
+        from .evaluation import classifier as classifiers, evaluate, metrics
 
-        images, _ = quality.generate_for_evaluation(self.model, self.n, self.seed)
+        images, _ = evaluate.generate_for_evaluation(self.model, self.n, self.seed)
         features = classifiers.features_and_probabilities(self._extractor, images)[0]
-        values = {self.name: quality.frechet_distance(features, self._real_features)}
+        values = {self.name: metrics.frechet_distance(features, self._real_features)}
         if self.kid:
-            values[self.name.replace("fid", "kid")] = quality.kernel_inception_distance(
+            values[self.name.replace("fid", "kid")] = metrics.kernel_inception_distance(
                 features, self._real_features, seed=self.seed)[0]
         return values
 

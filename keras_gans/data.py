@@ -111,27 +111,85 @@ def load_arrays(name, split="train", data_dir=None):
 
 
 # ------------------------------------------------------------------------------------------- arrays
-def check_images(images):
-    """Validate an image (or vector) array and return it NHWC, uint8 or float32.
+def check_images(images, image_shape=None, trainer=None):
+    """Validate an image (or vector) array and return it NHWC (or (N, d)), uint8 or float32, or raise one
+    clear error: uint8 data are taken as [0, 255] and scaled later; float data must be finite and lie in
+    [-1, 1] already.
 
-    uint8 data are taken as [0, 255] and scaled later; float data must already lie in [-1, 1].
+    `image_shape` is the shape one sample must have (a model's; then (N, H, W) is not expanded), and
+    `trainer`, the name of a model about to train on the array, which takes floats in [-1, 1] only.
     """
     images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., None]  # (N, H, W) grayscale
-    if images.ndim not in (2, 4):
-        raise ValueError(f"Expected images of shape (N, H, W, C) or (N, H, W), or vectors (N, d); got an array of "
-                         f"shape {images.shape}.")
-    if images.dtype == np.uint8:
+    if image_shape is not None:
+        shape = tuple(images.shape[1:])
+        if shape != tuple(image_shape):
+            raise ValueError(f"{trainer or 'The model'} was built for samples of shape {tuple(image_shape)}, but the "
+                             f"data have shape {shape} (batch {tuple(images.shape)}). Load data of that shape (e.g. "
+                             f"keras_gans.data.load(...) gives NHWC) or build the model with image_shape={shape}.")
+    else:
+        if images.ndim == 3:
+            images = images[..., None]  # (N, H, W) grayscale
+        if images.ndim not in (2, 4):
+            raise ValueError(f"Expected images of shape (N, H, W, C) or (N, H, W), or vectors (N, d); got an array "
+                             f"of shape {images.shape}.")
+    if images.dtype == np.uint8 and not trainer:
         return images
     if not np.issubdtype(images.dtype, np.floating):
-        raise ValueError(f"Expected uint8 images in [0, 255] or float images in [-1, 1]; got dtype {images.dtype}. "
-                         f"Convert with images.astype('uint8') or images / 127.5 - 1.")
-    low, high = float(images.min()), float(images.max())
+        accepted = f"{trainer} trains on float images in [-1, 1]" if trainer else \
+            "Expected uint8 images in [0, 255] or float images in [-1, 1]"
+        fix = "images / 127.5 - 1" if trainer else "images.astype('uint8') or images / 127.5 - 1"
+        raise ValueError(f"{accepted}; got dtype {images.dtype}. Use keras_gans.data.load(...) or convert with {fix}.")
+    if not np.isfinite(images).all():
+        raise ValueError("The images contain NaN or infinite values; clean the data before training on them.")
+    low, high = (float(images.min()), float(images.max())) if images.size else (0.0, 0.0)
     if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
-        raise ValueError(f"Float images must lie in [-1, 1]; these span [{low:.3g}, {high:.3g}]. Scale them, e.g. "
-                         f"x / 127.5 - 1 for [0, 255] data or 2 * x - 1 for [0, 1] data.")
+        raise ValueError(f"{trainer + ' trains on' if trainer else 'Float'} images in [-1, 1] (the generator's tanh "
+                         f"range); these span [{low:.3g}, {high:.3g}]. Scale them, e.g. x / 127.5 - 1 for [0, 255] "
+                         f"data or 2 * x - 1 for [0, 1] data.")
     return images.astype("float32")
+
+
+def check_labels(labels, num_classes, n=None, unlabeled=False):
+    """Labels as int32 numpy, or one clear error: integers in [0, num_classes), `n` of them when given;
+    `unlabeled=True` also accepts -1 (no label)."""
+    labels = np.asarray(labels)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"Labels must be integers in [0, {num_classes}); got dtype {labels.dtype}.")
+    labels = labels.astype("int32").reshape(-1)
+    if n is not None and len(labels) != n:
+        raise ValueError(f"Got {len(labels)} labels for {n} samples.")
+    low = -1 if unlabeled else 0
+    if labels.size and (labels.min() < low or labels.max() >= num_classes):
+        raise ValueError(f"Labels must lie in [0, {num_classes}) for this model"
+                         f"{' (or be -1 for unlabeled examples)' if unlabeled else ''}; got values from "
+                         f"{labels.min()} to {labels.max()}.")
+    return labels
+
+
+def regroup(dataset, d_steps, replicas, batch_size):
+    """One dataset element per fit step: `d_steps` consecutive batches of `batch_size`, laid out for
+    `replicas` replicas (what `GANModel.fit` trains on).
+
+    A distribution strategy hands replica r the r-th contiguous block of each element; the layout gives that
+    block the r-th part of every one of the d_steps batches, so each discriminator update uses one whole
+    real batch across the replicas, as it does on one device."""
+    if batch_size % replicas:
+        raise ValueError(f"A batch of {batch_size} cannot be split evenly across {replicas} replicas; use a "
+                         f"batch size divisible by {replicas}.")
+    if d_steps == 1:
+        return dataset
+    if any(spec.shape[0] is None for spec in tf.nest.flatten(dataset.element_spec)):
+        raise ValueError(f"With d_steps={d_steps}, fit needs batches of one static size: batch the dataset with "
+                         f"drop_remainder=True (keras_gans.data.load does).")
+
+    def layout(t):
+        parts = tf.reshape(t, [d_steps, replicas, batch_size // replicas] + t.shape[2:].as_list())
+        parts = tf.transpose(parts, [1, 0] + list(range(2, len(parts.shape))))
+        return tf.reshape(parts, [d_steps * batch_size] + t.shape[2:].as_list())
+
+    return dataset.batch(d_steps, drop_remainder=True).map(
+        lambda *batch: tf.nest.map_structure(layout, batch if len(batch) > 1 else batch[0]),
+        num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def to_model_range(images):
@@ -343,5 +401,3 @@ def toy_arrays(name, n, seed=0, scale=1.0):
     samples, modes = _mixture_batch(centres, sigma, n, seed_pair)
     return (samples / scale).numpy(), modes.numpy()
 
-
-TOY_DATASETS = {"gaussian_1d": gaussian_1d, "ring": ring, "grid": grid}

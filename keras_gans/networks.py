@@ -7,14 +7,19 @@ samples (plus `labels`) to `output_units` linear outputs (logits). Conditional n
 The last layer of every network runs in float32, so that a `mixed_float16` policy computes the
 hidden layers in half precision while samples and logits stay float32.
 
-Architectures, selected by name with `build_generator` / `build_discriminator`:
-- "mlp":     the original GAN tutorial's fully connected nets (LeakyReLU, dropout in D, tanh output).
-- "infogan": the 28x28 conv nets of the infoGAN paper (Chen et al., 2016, appendix C.1), also used by the
-             public PyTorch/TF "generative model collections" -- the default, so results compare with theirs.
-- "dcgan":   the DCGAN rules (Radford et al., 2016): strided (transposed) convs, no pooling, no hidden FC,
-             batch norm everywhere except G's output and D's input, ReLU + tanh in G, LeakyReLU in D.
+Architectures, selected by name (`architecture=` of every game; `architectures()` lists them):
+- "mlp":       the original GAN tutorial's fully connected nets (LeakyReLU, dropout in D, tanh output).
+- "infogan":   the 28x28 conv nets of the infoGAN paper (Chen et al., 2016, appendix C.1), also used by the
+               public PyTorch/TF "generative model collections" -- the default, so results compare with theirs.
+- "dcgan":     the DCGAN rules (Radford et al., 2016): strided (transposed) convs, no pooling, no hidden FC,
+               batch norm everywhere except G's output and D's input, ReLU + tanh in G, LeakyReLU in D.
+- "gan_paper": the MNIST nets of the original GAN paper (ReLU/sigmoid generator, maxout discriminator).
+- "toy":       small MLPs for low-dimensional data such as the 2-D mixtures of `keras_gans.toy`.
+Each names a generator, a discriminator, an autoencoder discriminator (EBGAN, BEGAN) and infoGAN's Q head;
+`register_architecture` adds one.
 """
 import math
+from typing import Callable, NamedTuple
 
 import keras
 from keras import layers
@@ -226,31 +231,9 @@ def autoencoder_discriminator(image_shape=(28, 28, 1), num_classes=None, embeddi
     return keras.Model(inputs, [reconstruction, embedding], name=name)
 
 
-# ---------------------------------------------------------------------------------------- selection
-_GENERATORS = {"mlp": mlp_generator, "infogan": infogan_generator, "dcgan": dcgan_generator}
-_DISCRIMINATORS = {"mlp": mlp_discriminator, "infogan": infogan_discriminator, "dcgan": dcgan_discriminator}
-ARCHITECTURES = tuple(_GENERATORS)
-
-
-def _lookup(table, architecture):
-    if architecture not in table:
-        raise ValueError(f"Unknown architecture {architecture!r}; choose one of {', '.join(ARCHITECTURES)}.")
-    return table[architecture]
-
-
-def build_generator(architecture, image_shape, latent_dim, num_classes=None):
-    """The generator of a named architecture, sized from `image_shape` and `latent_dim`."""
-    return _lookup(_GENERATORS, architecture)(tuple(image_shape), latent_dim=latent_dim, num_classes=num_classes)
-
-
-def build_discriminator(architecture, image_shape, num_classes=None, **options):
-    """The discriminator of a named architecture; `options` go to its builder (output_units, normalization)."""
-    return _lookup(_DISCRIMINATORS, architecture)(tuple(image_shape), num_classes=num_classes, **options)
-
-
 # ------------------------------------------------------------------------------ vectors and papers
 def mlp_autoencoder_discriminator(input_shape, num_classes=None, hidden=(128,), embedding_dim=16,
-                                  activation="elu", name="discriminator"):
+                                  activation="elu", normalization=None, name="discriminator"):
     """An autoencoder discriminator for flat data (EBGAN/BEGAN on vectors, e.g. the 2-D toy mixtures):
     x -> Dense(h) + activation for each h in `hidden` -> Dense(embedding_dim) (the code S) -> the mirror
     image of the encoder -> Dense(prod(input_shape)) (linear), Glorot initialisation (see `toy_generator`).
@@ -259,11 +242,13 @@ def mlp_autoencoder_discriminator(input_shape, num_classes=None, hidden=(128,), 
     inputs, x, one_hot = _inputs(input_shape, num_classes, "images")
     h = _join_labels(layers.Flatten()(x), one_hot)
     for i, units in enumerate(hidden):
-        h = layers.Activation(activation)(layers.Dense(units, name=f"encode_{i}")(h))
+        h = layers.Dense(units, name=f"encode_{i}")(h)
+        h = layers.Activation(activation)(_normalization(normalization, f"encode_{i}_norm")(h))
     embedding = layers.Dense(embedding_dim, name="embedding")(h)
     h = embedding
     for i, units in enumerate(reversed(hidden)):
-        h = layers.Activation(activation)(layers.Dense(units, name=f"decode_{i}")(h))
+        h = layers.Dense(units, name=f"decode_{i}")(h)
+        h = layers.Activation(activation)(_normalization(normalization, f"decode_{i}_norm")(h))
     h = layers.Dense(math.prod(input_shape), name="decode_out")(h)
     if len(input_shape) > 1:
         h = layers.Reshape(input_shape)(h)
@@ -378,11 +363,6 @@ def moment_discriminator(group_size, hidden=(10, 10), activation="sigmoid", name
     return keras.Model(x, _logits(h, 1), name=name)
 
 
-_GENERATORS["gan_paper"] = paper_generator
-_DISCRIMINATORS["gan_paper"] = maxout_discriminator
-ARCHITECTURES = tuple(_GENERATORS)
-
-
 def toy_generator(output_shape=(2,), latent_dim=16, num_classes=None, hidden=(128, 128, 128), name="generator"):
     """A small generator for low-dimensional data (the 2-D toy mixtures): Dense(h) + LeakyReLU(0.2) per h in
     `hidden` -> Dense(prod(shape)) + tanh, with Keras' default Glorot initialisation -- N(0, 0.02), meant
@@ -412,7 +392,67 @@ def toy_discriminator(input_shape=(2,), num_classes=None, output_units=1, normal
     return keras.Model(inputs, layers.Dense(output_units, dtype="float32", name="logits")(h), name=name)
 
 
-# "toy": the small MLPs `keras-gans toy` trains on 2-D mixtures; every game builds its own heads on them.
-_GENERATORS["toy"] = toy_generator
-_DISCRIMINATORS["toy"] = toy_discriminator
-ARCHITECTURES = tuple(_GENERATORS)
+def toy_autoencoder(input_shape=(2,), num_classes=None, activation="elu", normalization=None, name="discriminator"):
+    """The autoencoder discriminator of EBGAN/BEGAN on the toy mixtures: `mlp_autoencoder_discriminator` with
+    two hidden layers of 128 and a code of 16."""
+    return mlp_autoencoder_discriminator(input_shape, num_classes, hidden=(128, 128), embedding_dim=16,
+                                         activation=activation, normalization=normalization, name=name)
+
+
+# ------------------------------------------------------------------------------------- architectures
+class Architecture(NamedTuple):
+    """The builders of one named architecture. `generator(image_shape, latent_dim=, num_classes=)`,
+    `discriminator(image_shape, num_classes=, output_units=, **options)`; games whose discriminator is an
+    autoencoder (EBGAN, BEGAN) ask `autoencoder(image_shape, num_classes=, **options)`, and infoGAN puts
+    `q_head(discriminator, q_units)` on its discriminator."""
+    generator: Callable
+    discriminator: Callable
+    autoencoder: Callable = autoencoder_discriminator
+    q_head: Callable = add_q_head
+
+
+_ARCHITECTURES = {}
+
+
+def register_architecture(name, generator, discriminator, autoencoder=autoencoder_discriminator, q_head=add_q_head):
+    """Make `architecture=name` build these networks for every game (see `Architecture`)."""
+    _ARCHITECTURES[name] = Architecture(generator, discriminator, autoencoder, q_head)
+
+
+def architectures():
+    """The names `architecture=` accepts."""
+    return tuple(_ARCHITECTURES)
+
+
+def _lookup(architecture):
+    if architecture not in _ARCHITECTURES:
+        raise ValueError(f"Unknown architecture {architecture!r}; choose one of {', '.join(architectures())}.")
+    return _ARCHITECTURES[architecture]
+
+
+def build_generator(architecture, image_shape, latent_dim, num_classes=None):
+    """The generator of a named architecture, sized from `image_shape` and `latent_dim`."""
+    return _lookup(architecture).generator(tuple(image_shape), latent_dim=latent_dim, num_classes=num_classes)
+
+
+def build_discriminator(architecture, image_shape, num_classes=None, **options):
+    """The discriminator of a named architecture; `options` go to its builder (output_units, normalization)."""
+    return _lookup(architecture).discriminator(tuple(image_shape), num_classes=num_classes, **options)
+
+
+def build_autoencoder(architecture, image_shape, num_classes=None, **options):
+    """The autoencoder discriminator of a named architecture (outputs [reconstruction, code])."""
+    return _lookup(architecture).autoencoder(tuple(image_shape), num_classes=num_classes, **options)
+
+
+def build_q_head(architecture, discriminator, q_units):
+    """infoGAN's Q head of a named architecture on `discriminator` (outputs [D's logits, Q's outputs])."""
+    return _lookup(architecture).q_head(discriminator, q_units)
+
+
+register_architecture("mlp", mlp_generator, mlp_discriminator)
+register_architecture("infogan", infogan_generator, infogan_discriminator)
+register_architecture("dcgan", dcgan_generator, dcgan_discriminator)
+register_architecture("gan_paper", paper_generator, maxout_discriminator)
+# The small MLPs `keras-gans toy` trains on 2-D mixtures; every game builds its own heads on them.
+register_architecture("toy", toy_generator, toy_discriminator, autoencoder=toy_autoencoder)

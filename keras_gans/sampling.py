@@ -7,9 +7,8 @@ paper's nearest-neighbour check (Goodfellow et al., 2014, figure 2), for any tra
 Interpolation: each row walks a straight line from one random latent point to another -- spherical
 (slerp) for a normal prior, where most of the mass lies near a sphere and a straight chord would pass
 through the improbable region near 0; linear for a uniform prior. Everything else the generator reads
-(class labels, infoGAN's codes: every input of `model.serving_signature()` but z) is held fixed along a
-row and drawn once per row -- labels 0, 1, 2, ... in turn, so that a conditional model shows one class
-per row.
+(class labels, infoGAN's codes: `model.conditions_for`) is held fixed along a row and drawn once per row --
+labels (or infoGAN's first code) 0, 1, 2, ... in turn, so that a conditional model shows one class per row.
 """
 import math
 
@@ -44,21 +43,9 @@ def slerp(a, b, t):
 
 def _row_conditions(model, rows, seed, labels=None):
     """What the generator reads besides z, one value per row: a dict like `serving_signature()` minus z."""
-    keys = [key for key in model.serving_signature() if key != "z"]
-    conditions = {}
-    if "labels" in keys:
-        labels = np.arange(rows) % model.num_classes if labels is None else labels
-        conditions["labels"] = model.check_labels(labels, rows)
-    others = [key for key in keys if key != "labels"]
-    if others:
-        if not hasattr(model, "sample_codes"):
-            raise ValueError(f"{type(model).__name__}'s generator reads {others}; interpolation needs the model to "
-                             f"draw them with sample_codes(n, seed).")
-        codes = model.sample_codes(rows, seed)
-        conditions.update({key: np.asarray(codes[key]) for key in others})
-    elif labels is not None and "labels" not in keys:
+    if labels is not None and not model.reads_labels("generator"):
         raise ValueError(f"{type(model).__name__}'s generator takes no labels.")
-    return conditions
+    return model.conditions_for(rows, seed, labels)
 
 
 def interpolation_inputs(model, rows=8, steps=10, seed=0, method=None, labels=None):
@@ -119,42 +106,21 @@ def nearest_neighbour_grid(samples, train_images, batch_size=1000):
 
 def code_traversal_grid(model, code=0, categorical=0, steps=10, span=2.0, seed=0):
     """infoGAN's figure of a continuous code (Chen et al., 2016, figure 2): one row per value of the
-    categorical code `categorical`, columns sweeping continuous code `code` over [-span, span] -- past the
-    training range [-1, 1], as in the paper's rotation and width figures. z and the other codes are drawn
-    once (from `seed`) and shared by every image, so a row changes only the swept code and rows differ
-    only in the categorical one. Returns numpy (values * steps, *image_shape), row-major."""
-    if not getattr(model, "continuous_codes", 0) or not getattr(model, "categorical_codes", ()):
-        raise ValueError(f"{type(model).__name__} has no categorical and continuous latent codes to traverse; "
-                         f"this figure is for InfoGAN.")
-    if not 0 <= code < model.continuous_codes or not 0 <= categorical < len(model.categorical_codes):
-        raise ValueError(f"code must lie in [0, {model.continuous_codes}) and categorical in "
-                         f"[0, {len(model.categorical_codes)}); got {code} and {categorical}.")
-    values = model.categorical_codes[categorical]
-    n = values * steps
-    base = model.sample_codes(1, seed)
-    codes = {"categorical": np.repeat(base["categorical"], n, axis=0),
-             "continuous": np.repeat(base["continuous"], n, axis=0)}
-    codes["categorical"][:, categorical] = np.repeat(np.arange(values), steps)
-    codes["continuous"][:, code] = np.tile(np.linspace(-span, span, steps), values)
-    return model.generate_from({"z": np.repeat(model.latent_for(1, seed), n, axis=0), **codes})
+    categorical code `categorical`, columns sweeping continuous code `code` over [-span, span]; z and the
+    other codes are the same in every image (see `InfoGAN.code_traversal_inputs`). Returns numpy
+    (values * steps, *image_shape), row-major. Models without such codes raise a ValueError."""
+    return model.generate_from(model.code_traversal_inputs(code, categorical, steps, span, seed))
 
 
 def sample_grid(model, n=100, columns=None, seed=0):
-    """The standard picture of a model: (images, columns) for `images.save_grid`. A generator that reads
-    labels gets one row per class; infoGAN one row per value of its first categorical code; others n
-    samples in a square-ish grid. `n` counts all samples (rows of n // classes for the row-wise grids,
-    unless `columns` says); the same `seed` gives the same latent vectors, so grids of one run compare."""
-    rows = None
-    if model.reads_labels("generator"):
-        rows = model.num_classes
-    elif getattr(model, "categorical_codes", ()):
-        rows = model.categorical_codes[0]
+    """The standard picture of a model: (images, columns) for `images.save_grid`. A generator with a
+    categorical input (class labels, infoGAN's first code) gets one row per value; others n samples in a
+    square-ish grid. `n` counts all samples (rows of n // values for the row-wise grids, unless `columns`
+    says); the same `seed` gives the same latent vectors, so grids of one run compare."""
+    rows = model.condition_classes()
     if rows is None:
         return model.generate(n, seed=seed), columns or int(math.ceil(math.sqrt(n)))
     columns = columns or max(1, n // rows)
     values = np.repeat(np.arange(rows), columns).astype("int32")
-    if model.reads_labels("generator"):
-        return model.generate(len(values), labels=values, seed=seed), columns
-    codes = model.sample_codes(len(values), seed)["categorical"]
-    codes[:, 0] = values
-    return model.generate(len(values), codes={"categorical": codes}, seed=seed), columns
+    inputs = {"z": model.latent_for(len(values), seed), **model.conditions_for(len(values), seed, values)}
+    return model.generate_from(inputs), columns

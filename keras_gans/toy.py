@@ -14,8 +14,8 @@ Metrics (`keras_gans.evaluation.modes`), on 2,500 samples: modes covered (>= 1% 
 high-quality samples of the mode), the high-quality share (within 3 sigma of the nearest centre), and the
 KL divergence of the high-quality samples' histogram over modes from uniform. How each game meets the
 mixture -- conditional games get the mode index as label; others are told the number of modes where they
-have such a setting -- is in `TOY_SETUPS`; discriminators that `networks.build_discriminator` does not
-make (autoencoders) in `TOY_DISCRIMINATORS`.
+have such a setting -- is the game's own `toy_setup(modes)`; its networks are the "toy" architecture's
+(`networks.toy_generator`, `toy_discriminator`, `toy_autoencoder`).
 """
 import os
 import time
@@ -24,31 +24,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import callbacks, data, images, networks
+from . import callbacks, data, images
 from .evaluation.modes import mode_metrics
 
 DEFAULTS = {"steps": 5000, "batch_size": 128, "latent_dim": 16, "n_samples": 2500}
 LABELLED_PER_MODE = 10
-
-
-def _autoencoder(shape, num_classes):
-    return networks.mlp_autoencoder_discriminator(shape, num_classes, hidden=(128, 128), embedding_dim=16)
-
-
-# Games whose discriminator is not built by `networks.build_discriminator` (autoencoders): name ->
-# f(shape, num_classes) -> discriminator. Every other game builds its networks, heads included, with
-# architecture="toy" (`networks.toy_generator` / `toy_discriminator`: MLPs 3 x 128 and 2 x 128).
-TOY_DISCRIMINATORS = {"ebgan": _autoencoder, "began": _autoencoder}
-
-# How a game meets a mixture of K modes: name -> f(K) -> {"options": constructor arguments, "labels":
-# False (unsupervised), True (every sample with its mode index as label) or "few" (unlabeled batches
-# interleaved with batches of LABELLED_PER_MODE labelled points per mode; label -1 = unlabeled)}.
-# Conditional games (cls.conditional: CGAN, ACGAN) default to {"num_classes": K} with labels.
-TOY_SETUPS = {
-    "infogan": lambda modes: {"options": {"categorical_codes": (modes,), "continuous_codes": 0}},
-    "catgan": lambda modes: {"options": {"num_classes": modes}},
-    "sgan": lambda modes: {"options": {"num_classes": modes}, "labels": "few"},
-}
 
 
 def _variant(variant):
@@ -60,15 +40,6 @@ def _variant(variant):
         return variant, VARIANTS[variant]
     names = [name for name, cls in VARIANTS.items() if cls is variant]
     return (names[0] if names else variant.__name__.lower()), variant
-
-
-def setup(name, cls, modes):
-    """How game `name` is trained on a mixture of `modes` modes: {"options": {...}, "labels": ...}."""
-    if name in TOY_SETUPS:
-        return {"options": {}, "labels": False, **TOY_SETUPS[name](modes)}
-    if cls.conditional:
-        return {"options": {"num_classes": modes}, "labels": True}
-    return {"options": {}, "labels": False}
 
 
 def labelled_points(dataset, per_mode=LABELLED_PER_MODE, seed=0, scale=1.0):
@@ -93,16 +64,13 @@ def stream(dataset, labels=False, batch_size=DEFAULTS["batch_size"], seed=0):
 
 def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, options=None):
     """(model, setup): the variant with the toy networks for 2-D data, compiled with its own default
-    optimizers, and the setup it is trained with (see `setup`)."""
-    name, cls = _variant(variant)
+    optimizers, and the setup it is trained with (the game's `toy_setup`)."""
+    _, cls = _variant(variant)
     centres, _ = data.toy_centres(dataset)
-    plan = setup(name, cls, len(centres))
-    kwargs = {**plan["options"], **(options or {})}
-    shape = (centres.shape[1],)
+    plan = cls.toy_setup(len(centres))
     keras.utils.set_random_seed(seed)
-    if name in TOY_DISCRIMINATORS:
-        kwargs["discriminator"] = TOY_DISCRIMINATORS[name](shape, kwargs.get("num_classes"))
-    model = cls(image_shape=shape, latent_dim=latent_dim, architecture="toy", seed=seed, **kwargs)
+    model = cls(image_shape=(centres.shape[1],), latent_dim=latent_dim, architecture="toy", seed=seed,
+                **{**plan["options"], **(options or {})})
     model.compile()
     return model, plan
 

@@ -1,10 +1,13 @@
 """`keras-gans bench`: well-formed rows on a couple of steps (timings are not asserted), and the FLOP count."""
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
+import keras_gans
 from keras_gans import bench, cli, networks
 
 ROW_NUMBERS = ("images_per_s", "g_updates_per_s", "d_updates_per_s", "compile_s", "gflops", "pct_of_matmul")
@@ -86,3 +89,17 @@ def test_torch_baseline_rows(fashion_mnist):
     trainable = sum(int(np.prod(w.shape)) for w in keras_d.trainable_weights)
     assert parameters(baseline.Discriminator()) == trainable
     assert baseline.Generator()(torch.rand(2, 62)).shape == (2, 1, 28, 28)
+
+
+def test_torch_stays_optional(monkeypatch):
+    # The package, its command line and the bench import without the baseline (and so without torch) ...
+    code = ("import sys, keras_gans, keras_gans.cli, keras_gans.bench; "
+            "assert 'keras_gans.torch_baseline' not in sys.modules")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    # ... and --compare-torch without torch says what to install.
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails, as when it is not installed
+    monkeypatch.delitem(sys.modules, "keras_gans.torch_baseline", raising=False)
+    monkeypatch.delattr(keras_gans, "torch_baseline", raising=False)
+    with pytest.raises(RuntimeError, match=r'pip install "keras-gans\[benchmark\]"'):
+        bench.load_torch_baseline()

@@ -2,14 +2,16 @@
 import csv
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
 import keras_gans
 from conftest import SUBSET
-from keras_gans import cli
+from keras_gans import cli, networks
 
 
 def test_train_writes_samples_and_a_checkpoint_that_sample_reads(tmp_path, capsys):
@@ -71,4 +73,32 @@ def test_semi_supervised_training_reports_test_accuracy_and_resumes(tmp_path, ca
     model = keras_gans.SGAN.load(str(out / "model.keras"))
     assert int(model.step_counter.numpy()) == 4 == int(model.g_optimizer.iterations.numpy())
     assert cli.main(["train", "gan", "--labeled-per-class", "2"] + common) == 2
-    assert "is for the semi-supervised variants" in capsys.readouterr().err
+    assert "--labeled-per-class is for the semi-supervised variants (catgan, sgan)" in capsys.readouterr().err
+
+
+def test_shared_options_keep_their_defaults_on_every_command():
+    parser = cli._parser()
+    for argv in (["train", "gan"], ["sample", "m.keras"], ["evaluate"], ["bench"]):
+        args = parser.parse_args(argv + ["--data-dir", "idx"])
+        assert args.dataset == "fashion_mnist" and args.data_dir == "idx", argv
+    for argv in (["train", "gan"], ["sample", "m.keras"], ["evaluate"], ["toy", "gan"]):
+        assert parser.parse_args(argv).seed == 0 and parser.parse_args(argv + ["--seed", "3"]).seed == 3, argv
+    for argv in (["train", "gan"], ["toy", "gan"]):
+        args = parser.parse_args(argv + ["--set", "d_steps=2", "--set", "loss=minimax"])
+        assert args.options == [("d_steps", 2), ("loss", "minimax")], argv
+    assert parser.parse_args(["toy", "gan"]).dataset == "ring"  # the toy's own --dataset, a 2-D mixture
+    for architecture in networks.architectures():  # every registered one, gan_paper and toy included
+        assert parser.parse_args(["train", "gan", "--architecture", architecture]).architecture == architecture
+
+
+def test_resume_counts_epochs_from_the_checkpoint_step_counter():
+    import tensorflow as tf
+
+    model = SimpleNamespace(step_counter=keras.Variable(12, dtype="int64"), d_steps=2)
+    batches = tf.data.Dataset.range(8)  # 8 batches, 2 per fit step: 4 steps per epoch
+    assert cli.completed_epochs(model, batches) == 3
+    assert cli.completed_epochs(model, batches, steps_per_epoch=6) == 2
+    assert cli.completed_epochs(model, batches.repeat(), steps_per_epoch=6) == 2
+    for endless in (batches.repeat(), batches.filter(lambda x: x > 2)):  # infinite, unknown length
+        with pytest.raises(ValueError, match="pass --steps-per-epoch"):
+            cli.completed_epochs(model, endless)

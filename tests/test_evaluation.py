@@ -12,8 +12,9 @@ import keras_gans
 from conftest import SUBSET, tiny
 from keras_gans import cli
 from keras_gans.callbacks import QualityMonitor
+from keras_gans.classifying import ClassifierMixin
 from keras_gans.evaluation import classifier as classifiers
-from keras_gans.evaluation import quality
+from keras_gans.evaluation import evaluate, inception, metrics
 
 
 # --------------------------------------------------------------------------------------- fixtures
@@ -38,7 +39,7 @@ def tiny_classifier(real, tmp_path_factory):
 # ------------------------------------------------------------------------------------- Fréchet
 def test_frechet_distance_of_a_set_with_itself_is_zero():
     features = np.random.default_rng(0).normal(size=(500, 16)) @ np.random.default_rng(1).normal(size=(16, 16))
-    assert quality.frechet_distance(features, features) == pytest.approx(0, abs=1e-6)
+    assert metrics.frechet_distance(features, features) == pytest.approx(0, abs=1e-6)
 
 
 def test_frechet_distance_matches_the_gaussian_formula():
@@ -47,7 +48,7 @@ def test_frechet_distance_matches_the_gaussian_formula():
     mu_a, mu_b, s_a, s_b = np.zeros(4), np.array([1.0, 0, 0, 2]), np.ones(4), np.array([1.0, 2, 3, 1])
     a, b = mu_a + s_a * rng.normal(size=(200_000, 4)), mu_b + s_b * rng.normal(size=(200_000, 4))
     expected = np.sum((mu_a - mu_b) ** 2) + np.sum((s_a - s_b) ** 2)  # 5 + 5
-    assert quality.frechet_distance(a, b) == pytest.approx(expected, rel=0.02)
+    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=0.02)
 
 
 def test_classifier_fid_real_halves_small_real_vs_noise_large(real, tiny_classifier):
@@ -56,9 +57,9 @@ def test_classifier_fid_real_halves_small_real_vs_noise_large(real, tiny_classif
     features = classifiers.features_and_probabilities(model, images)[0]
     noise = np.random.default_rng(0).uniform(-1, 1, images.shape).astype("float32")
     noise_features = classifiers.features_and_probabilities(model, noise)[0]
-    halves = quality.frechet_distance(features[::2], features[1::2])
-    versus_noise = quality.frechet_distance(features[:200], noise_features[:200])
-    assert quality.frechet_distance(features, features) == pytest.approx(0, abs=1e-6)
+    halves = metrics.frechet_distance(features[::2], features[1::2])
+    versus_noise = metrics.frechet_distance(features[:200], noise_features[:200])
+    assert metrics.frechet_distance(features, features) == pytest.approx(0, abs=1e-6)
     assert 0 < halves < versus_noise / 10
 
 
@@ -77,11 +78,11 @@ def test_kid_is_an_unbiased_estimate_on_known_gaussians():
     exact = _cubic_kernel_mean(p, p) + _cubic_kernel_mean(q, q) - 2 * _cubic_kernel_mean(p, q)
     rng = np.random.default_rng(0)
     a, b = rng.normal(p[0], p[1], (20_000, 1)), rng.normal(q[0], q[1], (20_000, 1))
-    kid, se = quality.kernel_inception_distance(a, b, subset_size=1000)
+    kid, se = metrics.kernel_inception_distance(a, b, subset_size=1000)
     assert se > 0 and abs(kid - exact) < 4 * se and abs(kid - exact) < 0.1 * exact
 
     # Same distribution: MMD^2 = 0. The unbiased estimate averages to 0 (a biased V-statistic would stay > 0).
-    kids = np.array([quality.kernel_inception_distance(rng.normal(size=(400, 1)), rng.normal(size=(400, 1)),
+    kids = np.array([metrics.kernel_inception_distance(rng.normal(size=(400, 1)), rng.normal(size=(400, 1)),
                                                        subset_size=100, seed=s)[0] for s in range(200)])
     assert abs(kids.mean()) < 4 * kids.std() / math.sqrt(len(kids))
     assert (kids < 0).any()
@@ -90,53 +91,53 @@ def test_kid_is_an_unbiased_estimate_on_known_gaussians():
 def test_kid_subsets_and_standard_error():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(10_000, 8)), rng.normal(0.3, 1, (10_000, 8))
-    kid, se = quality.kernel_inception_distance(a, b)
+    kid, se = metrics.kernel_inception_distance(a, b)
     assert kid > 10 * se > 0
     x, y = a[:50], b[:50]
     # mmd2_unbiased by hand.
     k = lambda u, v: (u @ v.T / 8 + 1) ** 3  # noqa: E731
     by_hand = ((k(x, x).sum() - np.trace(k(x, x))) / (50 * 49) + (k(y, y).sum() - np.trace(k(y, y))) / (50 * 49)
                - 2 * k(x, y).mean())
-    assert quality.mmd2_unbiased(x, y) == pytest.approx(by_hand)
+    assert metrics.mmd2_unbiased(x, y) == pytest.approx(by_hand)
     with pytest.raises(ValueError, match="widths"):
-        quality.kernel_inception_distance(a, b[:, :4])
+        metrics.kernel_inception_distance(a, b[:, :4])
 
 
 # ------------------------------------------------------------------ score, coverage, accuracy, purity
 def test_classifier_score_bounds():
     confident_balanced = np.eye(10)[np.arange(1000) % 10]
-    assert quality.classifier_score(confident_balanced) == pytest.approx(10, rel=1e-6)
-    assert quality.classifier_score(confident_balanced, splits=10) == pytest.approx(10, rel=1e-6)
-    assert quality.classifier_score(np.eye(10)[np.zeros(100, int)]) == pytest.approx(1)  # all one class
-    assert quality.classifier_score(np.full((100, 10), 0.1)) == pytest.approx(1)  # no confidence
+    assert metrics.classifier_score(confident_balanced) == pytest.approx(10, rel=1e-6)
+    assert metrics.classifier_score(confident_balanced, splits=10) == pytest.approx(10, rel=1e-6)
+    assert metrics.classifier_score(np.eye(10)[np.zeros(100, int)]) == pytest.approx(1)  # all one class
+    assert metrics.classifier_score(np.full((100, 10), 0.1)) == pytest.approx(1)  # no confidence
     half = np.eye(10)[np.arange(1000) % 5]
-    assert quality.classifier_score(half) == pytest.approx(5, rel=1e-6)
+    assert metrics.classifier_score(half) == pytest.approx(5, rel=1e-6)
 
 
 def test_class_coverage_on_hand_made_labels():
     labels = np.array([0] * 50 + [1] * 30 + [2] * 16 + [3] * 4)  # 4 classes present, 6 missing
-    coverage = quality.class_coverage(labels, num_classes=10)
+    coverage = metrics.class_coverage(labels, num_classes=10)
     assert coverage["shares"] == pytest.approx([0.5, 0.3, 0.16, 0.04] + [0] * 6)
     assert coverage["under_threshold"] == [3, 4, 5, 6, 7, 8, 9] and coverage["covered"] == 3
     probabilities = np.eye(10)[labels] * 0.9 + 0.01  # argmax is taken
-    assert quality.class_coverage(probabilities)["shares"] == coverage["shares"]
+    assert metrics.class_coverage(probabilities)["shares"] == coverage["shares"]
 
 
 def test_conditional_accuracy_purity_and_classifier_errors():
     requested = np.arange(100) % 10
     predicted = requested.copy()
     predicted[:20] = 0  # samples 1..9 and 11..19 land in class 0
-    assert quality.conditional_accuracy(requested, predicted) == pytest.approx(0.82)
-    assert quality.conditional_accuracy(requested, np.eye(10)[predicted]) == pytest.approx(0.82)
+    assert metrics.conditional_accuracy(requested, predicted) == pytest.approx(0.82)
+    assert metrics.conditional_accuracy(requested, np.eye(10)[predicted]) == pytest.approx(0.82)
     # c1 value v always maps to class (v + 3) % 10: pure, although no value equals its class.
-    assert quality.purity(requested, (requested + 3) % 10) == pytest.approx(1)
+    assert metrics.purity(requested, (requested + 3) % 10) == pytest.approx(1)
     codes = np.repeat([0, 1], 10)
     mixed = np.array([5] * 6 + [2] * 4 + [7] * 10)
-    assert quality.purity(codes, mixed) == pytest.approx((0.6 + 1.0) / 2)
+    assert metrics.purity(codes, mixed) == pytest.approx((0.6 + 1.0) / 2)
     truth = np.repeat(np.arange(3), 10)
     clusters = (truth + 1) % 3  # perfect up to renaming
-    assert quality.classification_error(truth, clusters) == pytest.approx(1)
-    assert quality.cluster_error(truth, clusters) == pytest.approx(0)
+    assert metrics.classification_error(truth, clusters) == pytest.approx(1)
+    assert metrics.cluster_error(truth, clusters) == pytest.approx(0)
 
 
 # ------------------------------------------------------------------------------------ classifier
@@ -162,21 +163,33 @@ def test_feature_model_gives_the_penultimate_layer(tiny_classifier, real):
 
 
 # --------------------------------------------------------------------------------- evaluate_model
-class _StubInfoGAN:
-    """The InfoGAN + classify contract: generate(n, codes=..., seed=...), categorical_codes, classify(images).
-    Its 'generator' returns real images of the class given by c1, so purity must be high."""
+class _StubInfoGAN(ClassifierMixin):
+    """The evaluation contract of an InfoGAN whose discriminator classifies: condition_classes(), conditions_for(),
+    latent_for(), generate_from(), reads_labels(), classify(images). Its 'generator' returns real images of the
+    class given by c1, so purity must be high."""
     num_classes = None
-    categorical_codes = (10,)
-    continuous_codes = 2
     image_shape = (28, 28, 1)
 
-    def __init__(self, images, labels):
+    def __init__(self, images, labels):  # no super().__init__(): there is no Keras model behind the stub
         self.by_class = [images[labels == c] for c in range(10)]
         self.calls = []
 
-    def generate(self, n, codes=None, seed=None):
-        self.calls.append(codes)
-        c1 = codes["categorical"][:, 0]
+    def condition_classes(self):
+        return 10
+
+    def reads_labels(self, role):
+        return False
+
+    def latent_for(self, n, seed=None):
+        return np.zeros((n, 1), "float32")
+
+    def conditions_for(self, n, seed=None, classes=None):
+        return {"categorical": np.asarray(classes, "int32").reshape(n, 1),
+                "continuous": np.random.default_rng(seed).uniform(-1, 1, (n, 2)).astype("float32")}
+
+    def generate_from(self, inputs):
+        self.calls.append(inputs)
+        c1 = inputs["categorical"][:, 0]
         return np.stack([self.by_class[c][i % len(self.by_class[c])] for i, c in enumerate(c1)]) / 127.5 - 1
 
     def classify(self, images):
@@ -185,8 +198,8 @@ class _StubInfoGAN:
 
 def test_evaluate_model_on_a_tiny_gan_and_a_conditional_one(real, tiny_classifier):
     classifier, _ = tiny_classifier
-    results = quality.evaluate_model(tiny(keras_gans.GAN), n=200, classifier=classifier, real_test=real["test"],
-                                     real_train=real["train"], subset_size=50)
+    results = evaluate.evaluate_model(tiny(keras_gans.GAN), n=200, classifier=classifier, real_test=real["test"],
+                                      real_train=real["train"], subset_size=50)
     for key in ("fid", "kid", "kid_se", "classifier_score", "real_fid", "real_kid", "real_classifier_score",
                 "classifier_test_accuracy"):
         assert np.isfinite(results[key]), key
@@ -195,18 +208,18 @@ def test_evaluate_model_on_a_tiny_gan_and_a_conditional_one(real, tiny_classifie
     assert "conditional_accuracy" not in results and "purity" not in results
     json.dumps(results)  # plain numbers
 
-    results = quality.evaluate_model(tiny(keras_gans.CGAN, num_classes=10), n=100, classifier=classifier,
-                                     real_test=real["test"], real_train=real["train"], subset_size=50)
+    results = evaluate.evaluate_model(tiny(keras_gans.CGAN, num_classes=10), n=100, classifier=classifier,
+                                      real_test=real["test"], real_train=real["train"], subset_size=50)
     assert 0 <= results["conditional_accuracy"] <= 1
-    text = quality.format_results(results)
+    text = evaluate.format_results(results)
     assert "classifier-FID" in text and "accuracy of the requested class" in text and "Sandal" in text
 
 
 def test_evaluate_model_infogan_purity_and_own_classifier(real, tiny_classifier):
     classifier, _ = tiny_classifier
     stub = _StubInfoGAN(*real["train"])
-    results = quality.evaluate_model(stub, n=200, classifier=classifier, real_test=real["test"],
-                                     real_train=real["train"], subset_size=50)
+    results = evaluate.evaluate_model(stub, n=200, classifier=classifier, real_test=real["test"],
+                                      real_train=real["train"], subset_size=50)
     codes = stub.calls[0]
     assert codes["categorical"].shape == (200, 1) and codes["continuous"].shape == (200, 2)
     assert (np.bincount(codes["categorical"][:, 0]) == 20).all()  # balanced c1
@@ -220,12 +233,12 @@ def test_inception_fid_is_skipped_with_a_message_when_weights_are_unavailable(re
         raise OSError("URL fetch failure: no network")
 
     monkeypatch.setattr(keras.applications, "InceptionV3", offline)
-    with pytest.raises(quality.InceptionUnavailable, match="skipped"):
-        quality.inception_fid(real["test"][0][:4] / 127.5 - 1, real["test"][0][4:8] / 127.5 - 1)
-    results = quality.evaluate_model(tiny(keras_gans.GAN), n=60, classifier=tiny_classifier[0],
-                                     real_test=real["test"], real_train=real["train"], subset_size=20, inception=True)
+    with pytest.raises(inception.InceptionUnavailable, match="skipped"):
+        inception.inception_fid(real["test"][0][:4] / 127.5 - 1, real["test"][0][4:8] / 127.5 - 1)
+    results = evaluate.evaluate_model(tiny(keras_gans.GAN), n=60, classifier=tiny_classifier[0],
+                                      real_test=real["test"], real_train=real["train"], subset_size=20, inception=True)
     assert results["inception_fid"] is None and "Inception FID skipped" in results["inception_note"]
-    assert "Inception FID skipped" in quality.format_results(results)
+    assert "Inception FID skipped" in evaluate.format_results(results)
 
 
 # ------------------------------------------------------------------------------------ QualityMonitor

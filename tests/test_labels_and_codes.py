@@ -8,6 +8,7 @@ import keras
 import keras_gans
 from conftest import IMAGE_SHAPE, LATENT_DIM, SUBSET, make
 from keras_gans import losses, networks
+from keras_gans.classifying import ClassifierMixin
 
 
 def np_softmax(logits):
@@ -92,7 +93,7 @@ def test_q_shares_the_discriminators_layers_and_a_q_step_moves_them():
     assert "logits" not in q_layers and "q_fc" in q_layers  # Q: D's layers but its last, then its own head
 
     images = tf.constant(np.random.default_rng(0).uniform(-1, 1, (8,) + IMAGE_SHAPE).astype("float32"))
-    codes = model.sample_codes(8, seed=0)
+    codes = model.conditions_for(8, seed=0)
     target = np.concatenate([np.eye(10)[codes["categorical"][:, 0]], codes["continuous"]], 1).astype("float32")
     kernel = discriminator.get_layer("conv_0").kernel
     kernel_before, logit_before = kernel.numpy().copy(), discriminator(images, training=False)[0].numpy()
@@ -188,8 +189,9 @@ def test_out_of_range_labels_and_codes_of_the_wrong_width_are_clear_errors():
         infogan.generate(2, labels=[0, 1])
     with pytest.raises(ValueError, match="takes no labels"):
         sgan.generate(2, labels=[0, 1])
-    with pytest.raises(ValueError, match="does not classify"):
-        make("gan").classify(np.zeros((1,) + IMAGE_SHAPE))
+    gan = make("gan")  # only the games whose discriminator classifies have classify() and evaluate()
+    assert not isinstance(gan, ClassifierMixin) and not hasattr(gan, "classify")
+    assert isinstance(sgan, ClassifierMixin) and isinstance(acgan, ClassifierMixin)
     with pytest.raises(ValueError, match=r"classify\(\) takes images of shape"):
         sgan.classify(np.zeros((2, 28, 28)))
 
@@ -201,7 +203,7 @@ def test_code_traversal_rows_are_categorical_values_and_columns_sweep_a_continuo
     grid = sampling.code_traversal_grid(model, code=1, steps=5, span=2.0, seed=3)
     assert grid.shape == (10 * 5,) + IMAGE_SHAPE
     z = np.repeat(model.latent_for(1, 3), 50, axis=0)
-    codes = model.sample_codes(1, 3)
+    codes = model.conditions_for(1, 3)
     continuous = np.repeat(codes["continuous"], 50, axis=0)
     continuous[:, 1] = np.tile(np.linspace(-2, 2, 5), 10)
     expected = model.generate_from({"z": z, "categorical": np.repeat(np.arange(10), 5)[:, None].astype("int32"),

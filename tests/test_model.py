@@ -38,7 +38,7 @@ def test_generate_is_reproducible_by_seed_and_in_range():
 
 def test_uniform_prior_draws_within_bounds():
     model = tiny(keras_gans.GAN, latent_prior="uniform")
-    z = model._latent(1000, tf.constant([0, 1], tf.int64)).numpy()
+    z = keras_gans.noise.latent(1000, model.latent_dim, model.latent_prior, tf.constant([0, 1], tf.int64)).numpy()
     assert z.min() >= -1 and z.max() <= 1 and abs(z.mean()) < 0.05
     with pytest.raises(ValueError, match="latent_prior"):
         tiny(keras_gans.GAN, latent_prior="cauchy")
@@ -102,7 +102,7 @@ def test_noise_differs_between_steps_draws_and_replicas(mirrored):
     @tf.function
     def draws():
         def replica_fn():
-            model._trace.draws = 0
+            model._draws.reset()
             return tf.stack([model.sample_latent(3), model.sample_latent(3)])
         return strategy.run(replica_fn)
 
@@ -133,17 +133,17 @@ def test_one_discriminator_call_on_real_and_fake(fashion_mnist):
     discriminator = keras_gans.networks.mlp_discriminator(IMAGE_SHAPE, hidden=(16,), dropout=0.0)
     # An MLP discriminator without dropout: every output depends on its own sample only.
     per_sample = keras_gans.GAN(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM)
-    assert not per_sample._batch_norm_in_discriminator
+    assert not per_sample.batch_norm_in_discriminator
     real_out, fake_out = per_sample.discriminate_real_fake(real, None, fake, None)
     np.testing.assert_allclose(real_out, per_sample.discriminator(real, training=True), atol=1e-5)
     np.testing.assert_allclose(fake_out, per_sample.discriminator(fake, training=True), atol=1e-5)
 
     batch_norm = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)  # infoGAN D: batch norm
-    assert batch_norm._batch_norm_in_discriminator
-    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0)._batch_norm_in_discriminator  # layer norm
+    assert batch_norm.batch_norm_in_discriminator
+    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0).batch_norm_in_discriminator  # layer norm
     _, fake_out = batch_norm.discriminate_real_fake(real, None, fake, None)
     both = batch_norm.discriminator(np.concatenate([real, fake]), training=True)
     np.testing.assert_allclose(fake_out, both[6:], atol=1e-5)
     # Normalizing over the mixed batch is not the same as over the fakes alone.
     assert not np.allclose(fake_out, batch_norm.discriminator(fake, training=True), atol=1e-3)
-    np.testing.assert_allclose(batch_norm.discriminate_fake(fake, None, real, None), fake_out, atol=1e-5)
+    np.testing.assert_allclose(batch_norm.discriminate_fake(real, None, fake, None), fake_out, atol=1e-5)

@@ -133,11 +133,11 @@ def test_toy_run_reports_metrics_and_writes_scatter_plots(tmp_path):
 
 
 def test_toy_setups_give_labels_codes_and_labelled_points():
-    from keras_gans.variants import CGAN, GAN
+    from keras_gans import CGAN, GAN, InfoGAN
 
-    assert toy.setup("cgan", CGAN, 8) == {"options": {"num_classes": 8}, "labels": True}
-    assert toy.setup("gan", GAN, 25) == {"options": {}, "labels": False}
-    assert toy.setup("infogan", None, 25)["options"] == {"categorical_codes": (25,), "continuous_codes": 0}
+    assert CGAN.toy_setup(8) == {"options": {"num_classes": 8}, "labels": True}
+    assert GAN.toy_setup(25) == {"options": {}, "labels": False}
+    assert InfoGAN.toy_setup(25)["options"] == {"categorical_codes": (25,), "continuous_codes": 0}
     points, labels = toy.labelled_points("ring", scale=2.5)
     assert np.bincount(labels).tolist() == [10] * 8
     rows, row_labels = next(iter(toy.stream("ring", "few", batch_size=16)))

@@ -1,13 +1,14 @@
 """ACGAN: Odena, Olah & Shlens, "Conditional Image Synthesis with Auxiliary Classifier GANs", 2017
 (https://arxiv.org/abs/1610.09585)."""
-import keras
 
 from .. import losses
+from ..classifying import ClassifierMixin
+from . import register
 from .gan import GAN
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
-class ACGAN(GAN):
+@register("acgan")
+class ACGAN(ClassifierMixin, GAN):
     """G is conditioned on the class c; D does not read c but predicts it beside real/fake (section 3):
 
         L_S = E[log P(S = real | x_real)] + E[log P(S = fake | x_fake)]
@@ -19,9 +20,7 @@ class ACGAN(GAN):
     Metrics: d_loss, g_loss, d_real, d_fake, class_loss (D's -L_C).
     """
 
-    conditional = True
-    label_inputs = ("generator",)
-    classifies = True
+    label_mode = "auxiliary"
     metric_names = GAN.metric_names + ("class_loss",)
 
     def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
@@ -36,13 +35,13 @@ class ACGAN(GAN):
         return outputs[:, 1:]
 
     def discriminator_loss(self, real, labels=None):
-        real_out, fake_out, _, fake_labels = self.discriminator_outputs(real, labels)
-        logs = self.source_losses(real_out[:, :1], fake_out[:, :1])
-        class_loss = (losses.labeled_cross_entropy(self.class_logits(real_out), labels)
-                      + losses.labeled_cross_entropy(self.class_logits(fake_out), fake_labels))
+        out = self.discriminator_outputs(real, labels)
+        logs = self.source_losses(out.real_out[:, :1], out.fake_out[:, :1])
+        class_loss = (losses.labeled_cross_entropy(self.class_logits(out.real_out), labels)
+                      + losses.labeled_cross_entropy(self.class_logits(out.fake_out), out.conditions))
         return {**logs, "d_loss": logs["d_loss"] + class_loss, "class_loss": class_loss}
 
     def generator_loss(self, real, labels=None):
-        _, fake_out, fake_labels = self.generator_outputs(real, labels)
-        return {"g_loss": self.source_generator_loss(fake_out[:, :1])
-                + losses.labeled_cross_entropy(self.class_logits(fake_out), fake_labels)}
+        out = self.generator_outputs(real, labels)
+        return {"g_loss": self.source_generator_loss(out.fake_out[:, :1])
+                + losses.labeled_cross_entropy(self.class_logits(out.fake_out), out.conditions)}

@@ -5,9 +5,10 @@ from keras import ops
 
 from .. import losses, networks
 from ..base import GANModel
+from . import register
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("began")
 class BEGAN(GANModel):
     """Boundary equilibrium GAN: D is an autoencoder with L(v) = mean |v - D(v)| (eq. 4 of the paper).
 
@@ -28,8 +29,9 @@ class BEGAN(GANModel):
         self.k_t = keras.Variable(0.0, trainable=False, name="k_t", aggregation="mean")
 
     def build_discriminator(self):
-        return networks.autoencoder_discriminator(self.image_shape, self.num_classes, activation="elu",
-                                                  normalization=None)
+        return networks.build_autoencoder(self.architecture, self.image_shape,
+                                          self.num_classes if self.reads_labels("discriminator") else None,
+                                          activation="elu", normalization=None)
 
     def default_optimizers(self):
         return keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5)
@@ -40,17 +42,17 @@ class BEGAN(GANModel):
         return ops.mean(losses.reconstruction_energy(images, outputs[0], "l1"))
 
     def discriminator_loss(self, real, labels=None):
-        real_outputs, fake_outputs, fake, _ = self.discriminator_outputs(real, labels)
-        real_loss = self.autoencoder_loss(real, real_outputs)
-        fake_loss = self.autoencoder_loss(fake, fake_outputs)
+        out = self.discriminator_outputs(real, labels)
+        real_loss = self.autoencoder_loss(real, out.real_out)
+        fake_loss = self.autoencoder_loss(out.fake, out.fake_out)
         k_t = ops.copy(self.k_t)  # the value this update uses, read before after_discriminator_update moves it
         return {"d_loss": losses.began_discriminator_loss(real_loss, fake_loss, k_t),
                 "real_loss": real_loss, "fake_loss": fake_loss, "k_t": k_t,
                 "convergence": losses.began_convergence(real_loss, fake_loss, self.gamma)}
 
     def generator_loss(self, real, labels=None):
-        fake, fake_outputs, _ = self.generator_outputs(real, labels)
-        return {"g_loss": self.autoencoder_loss(fake, fake_outputs)}
+        out = self.generator_outputs(real, labels)
+        return {"g_loss": self.autoencoder_loss(out.fake, out.fake_out)}
 
     def after_discriminator_update(self, logs):
         self.k_t.assign(losses.began_k_update(self.k_t, logs["real_loss"], logs["fake_loss"], self.gamma,

@@ -1,14 +1,15 @@
 """catGAN: Springenberg, "Unsupervised and Semi-supervised Learning with Categorical Generative Adversarial
 Networks", 2016 (https://arxiv.org/abs/1511.06390)."""
-import keras
 from keras import ops
 
 from .. import losses
 from ..base import GANModel
+from ..classifying import ClassifierMixin
+from . import register
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
-class CatGAN(GANModel):
+@register("catgan")
+class CatGAN(ClassifierMixin, GANModel):
     """D is a K-way classifier with no real/fake unit; the game is played with entropies (eq. 7):
 
         L_D = -H_X[p(y | D)] + E_x[H[p(y | x, D)]] - E_z[H[p(y | G(z), D)]]  (+ lambda CE on labeled x)
@@ -22,9 +23,7 @@ class CatGAN(GANModel):
     fake_entropy (E[H[p(y|x)]]), marginal_entropy (of the real batch), supervised_loss.
     """
 
-    label_inputs = ()
-    semi_supervised = True
-    classifies = True
+    label_mode = "semi_supervised"
     metric_names = ("d_loss", "g_loss", "real_entropy", "fake_entropy", "marginal_entropy", "supervised_loss")
 
     def __init__(self, generator=None, discriminator=None, *, num_classes=10, supervised_weight=1.0, **kwargs):
@@ -33,6 +32,11 @@ class CatGAN(GANModel):
         self.supervised_weight = float(supervised_weight)
         super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
 
+    @classmethod
+    def toy_setup(cls, modes):
+        # Unsupervised on the mixtures: D sorts the samples into `modes` clusters by itself.
+        return {"options": {"num_classes": modes}, "labels": False}
+
     def build_discriminator(self):
         return super().build_discriminator(output_units=self.num_classes)
 
@@ -40,7 +44,8 @@ class CatGAN(GANModel):
         return outputs
 
     def discriminator_loss(self, real, labels=None):
-        real_logits, fake_logits, _, _ = self.discriminator_outputs(real, labels)
+        out = self.discriminator_outputs(real, labels)
+        real_logits, fake_logits = out.real_out, out.fake_out
         supervised = losses.labeled_cross_entropy(real_logits, labels) if labels is not None else ops.zeros(())
         return {"d_loss": losses.catgan_discriminator_loss(real_logits, fake_logits)
                 + self.supervised_weight * supervised,
@@ -49,8 +54,7 @@ class CatGAN(GANModel):
                 "marginal_entropy": losses.marginal_entropy(real_logits), "supervised_loss": supervised}
 
     def generator_loss(self, real, labels=None):
-        _, fake_logits, _ = self.generator_outputs(real, labels)
-        return {"g_loss": losses.catgan_generator_loss(fake_logits)}
+        return {"g_loss": losses.catgan_generator_loss(self.generator_outputs(real, labels).fake_out)}
 
     def get_config(self):
         return {**super().get_config(), "supervised_weight": self.supervised_weight}

@@ -1,10 +1,10 @@
 """CGAN: Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014 (https://arxiv.org/abs/1411.1784)."""
-import keras
 
+from . import register
 from .gan import GAN
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("cgan")
 class CGAN(GAN):
     """The GAN game with G and D both conditioned on the class label y (eq. 2 of the paper):
 
@@ -14,7 +14,7 @@ class CGAN(GAN):
     generated samples use uniformly drawn labels. `generate(n, labels=[...])` picks the classes.
     """
 
-    conditional = True
+    label_mode = "conditional"
 
     def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
         if not num_classes:

@@ -1,11 +1,11 @@
 """DCGAN: Radford et al., "Unsupervised Representation Learning with Deep Convolutional Generative
 Adversarial Networks", 2016 (https://arxiv.org/abs/1511.06434)."""
-import keras
 
+from . import register
 from .gan import GAN
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("dcgan")
 class DCGAN(GAN):
     """The GAN game (non-saturating G loss) with the DCGAN networks and the paper's training defaults:
     all-convolutional G and D with batch norm (`networks.dcgan_generator` / `dcgan_discriminator`),

@@ -1,12 +1,12 @@
 """DRAGAN: Kodali et al., "On Convergence and Stability of GANs", 2017 (https://arxiv.org/abs/1705.07215)."""
-import keras
 from keras import ops
 
 from .. import penalties
+from . import register
 from .gan import GAN
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("dragan")
 class DRAGAN(GAN):
     """The GAN game with a gradient penalty on points around the real data only (eq. 8 of the paper):
 
@@ -18,6 +18,7 @@ class DRAGAN(GAN):
     """
 
     metric_names = GAN.metric_names + ("gradient_penalty",)
+    penalises_gradients = True
 
     def __init__(self, generator=None, discriminator=None, *, penalty_weight=10.0, k=1.0, one_sided=False,
                  **kwargs):

@@ -1,13 +1,13 @@
 """EBGAN: Zhao, Mathieu & LeCun, "Energy-based Generative Adversarial Network", 2017
 (https://arxiv.org/abs/1609.03126)."""
-import keras
 from keras import ops
 
 from .. import losses, networks, penalties
 from ..base import GANModel
+from . import register
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("ebgan")
 class EBGAN(GANModel):
     """Energy-based GAN: D is an autoencoder whose energy is its per-pixel mean squared reconstruction error.
 
@@ -25,18 +25,20 @@ class EBGAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def build_discriminator(self):
-        return networks.autoencoder_discriminator(self.image_shape, self.num_classes)
+        return networks.build_autoencoder(self.architecture, self.image_shape,
+                                          self.num_classes if self.reads_labels("discriminator") else None)
 
     def discriminator_loss(self, real, labels=None):
-        (real_reconstruction, _), (fake_reconstruction, _), fake, _ = self.discriminator_outputs(real, labels)
-        real_energy = losses.reconstruction_energy(real, real_reconstruction, "l2")
-        fake_energy = losses.reconstruction_energy(fake, fake_reconstruction, "l2")
+        out = self.discriminator_outputs(real, labels)  # autoencoder outputs: [reconstruction, code]
+        real_energy = losses.reconstruction_energy(real, out.real_out[0], "l2")
+        fake_energy = losses.reconstruction_energy(out.fake, out.fake_out[0], "l2")
         return {"d_loss": losses.energy_discriminator_loss(real_energy, fake_energy, self.margin),
                 "real_energy": ops.mean(real_energy), "fake_energy": ops.mean(fake_energy)}
 
     def generator_loss(self, real, labels=None):
-        fake, (reconstruction, codes), _ = self.generator_outputs(real, labels)
-        energy = losses.reconstruction_energy(fake, reconstruction, "l2")
+        out = self.generator_outputs(real, labels)
+        reconstruction, codes = out.fake_out
+        energy = losses.reconstruction_energy(out.fake, reconstruction, "l2")
         pulling_away = penalties.pulling_away_term(codes)
         return {"g_loss": losses.energy_generator_loss(energy) + self.pt_weight * pulling_away,
                 "pulling_away": pulling_away}

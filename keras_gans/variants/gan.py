@@ -1,15 +1,15 @@
 """GAN: Goodfellow et al., "Generative Adversarial Networks", 2014 (https://arxiv.org/abs/1406.2661)."""
-import keras
 from keras import ops
 
 from .. import losses
 from ..base import GANModel
+from . import register
 
 GENERATOR_LOSSES = {"non_saturating": losses.non_saturating_generator_loss,
                     "minimax": losses.minimax_generator_loss}
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("gan")
 class GAN(GANModel):
     """The original GAN game: D tells real from generated samples, G tries to fool it.
 
@@ -29,12 +29,11 @@ class GAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def discriminator_loss(self, real, labels=None):
-        real_logits, fake_logits, _, _ = self.discriminator_outputs(real, labels)
-        return self.source_losses(real_logits, fake_logits)
+        out = self.discriminator_outputs(real, labels)
+        return self.source_losses(out.real_out, out.fake_out)
 
     def generator_loss(self, real, labels=None):
-        _, fake_logits, _ = self.generator_outputs(real, labels)
-        return {"g_loss": self.source_generator_loss(fake_logits)}
+        return {"g_loss": self.source_generator_loss(self.generator_outputs(real, labels).fake_out)}
 
     def source_losses(self, real_logits, fake_logits):
         """D's real-vs-fake loss and its metrics, for the games that add terms to this one."""

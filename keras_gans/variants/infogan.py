@@ -6,10 +6,11 @@ import tensorflow as tf
 from keras import ops
 
 from .. import losses, networks
+from . import register
 from .gan import GAN
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("infogan")
 class InfoGAN(GAN):
     """The GAN game plus a variational bound on the mutual information between latent codes c and G(z, c)
     (eq. 5-6):
@@ -26,6 +27,11 @@ class InfoGAN(GAN):
     """
 
     metric_names = GAN.metric_names + ("info_loss",)
+
+    @classmethod
+    def toy_setup(cls, modes):
+        # One categorical code with a value per mode, so that c can pick the mode.
+        return {"options": {"categorical_codes": (modes,), "continuous_codes": 0}, "labels": False}
 
     def __init__(self, generator=None, discriminator=None, *, categorical_codes=(10,), continuous_codes=2,
                  categorical_weight=1.0, continuous_weight=1.0, learn_variance=False, **kwargs):
@@ -44,7 +50,7 @@ class InfoGAN(GAN):
 
     def build_discriminator(self):
         q_units = sum(self.categorical_codes) + self.continuous_codes * (2 if self.learn_variance else 1)
-        return networks.add_q_head(super().build_discriminator(), q_units)
+        return networks.build_q_head(self.architecture, super().build_discriminator(), q_units)
 
     @property
     def q_network(self):
@@ -83,14 +89,15 @@ class InfoGAN(GAN):
 
     # -------------------------------------------------------------------------------------------- game
     def discriminator_loss(self, real, labels=None):
-        (real_logits, _), (fake_logits, fake_q), _, codes = self.discriminator_outputs(real, labels)
-        logs = self.source_losses(real_logits, fake_logits)
-        info = self.information_loss(fake_q, codes)
+        out = self.discriminator_outputs(real, labels)  # D's outputs: [logits, Q's outputs]
+        logs = self.source_losses(out.real_out[0], out.fake_out[0])
+        info = self.information_loss(out.fake_out[1], out.conditions)
         return {**logs, "d_loss": logs["d_loss"] + info, "info_loss": info}
 
     def generator_loss(self, real, labels=None):
-        _, (fake_logits, fake_q), codes = self.generator_outputs(real, labels)
-        info = self.information_loss(fake_q, codes)
+        out = self.generator_outputs(real, labels)
+        fake_logits, fake_q = out.fake_out
+        info = self.information_loss(fake_q, out.conditions)
         return {"g_loss": self.source_generator_loss(fake_logits) + info, "info_loss": info}
 
     # ------------------------------------------------------------------------------ sampling, serving
@@ -110,24 +117,53 @@ class InfoGAN(GAN):
             parts.append(ops.cast(inputs["continuous"], "float32"))
         return self.generator_input(inputs["z"], ops.concatenate(parts, axis=-1))
 
-    def sample_codes(self, n, seed=None):
-        """Random codes as numpy: {"categorical": int (n, len(categorical_codes)), "continuous": (n, k)}."""
+    def condition_classes(self):
+        return self.categorical_codes[0] if self.categorical_codes else None
+
+    def conditions_for(self, n, seed=None, classes=None):
+        """Codes for n samples: {"categorical": ints (n, len(categorical_codes)), "continuous": (n, k)} (keys
+        for the codes this model has). The first categorical code is `classes`, by default cycling over its
+        values; the rest are drawn uniformly from `seed`."""
         rng = np.random.default_rng(seed)
-        return {"categorical": np.array([rng.integers(0, k, n) for k in self.categorical_codes], "int32").T
-                .reshape(n, len(self.categorical_codes)),
-                "continuous": rng.uniform(-1, 1, (n, self.continuous_codes)).astype("float32")}
+        categorical = np.array([rng.integers(0, k, n) for k in self.categorical_codes], "int32").T \
+            .reshape(n, len(self.categorical_codes))
+        continuous = rng.uniform(-1, 1, (n, self.continuous_codes)).astype("float32")
+        codes = {}
+        if self.categorical_codes:
+            categorical[:, 0] = np.arange(n) % self.categorical_codes[0] if classes is None else classes
+            codes["categorical"] = categorical
+        if self.continuous_codes:
+            codes["continuous"] = continuous
+        return codes
 
     def generate(self, n, codes=None, seed=None, batch_size=256, labels=None):
         """`n` samples in [-1, 1]. `codes`: a dict with "categorical" (ints, (n, len(categorical_codes))) and/or
-        "continuous" ((n, continuous_codes)); what is missing is drawn at random (from `seed`)."""
+        "continuous" ((n, continuous_codes)); what is missing comes from `conditions_for(n, seed)`."""
         if labels is not None:
             raise ValueError("InfoGAN's generator takes latent codes, not labels: use generate(n, codes={...}).")
-        inputs = {"z": self.latent_for(n, seed), **self.sample_codes(n, seed)}
+        inputs = {"z": self.latent_for(n, seed), **self.conditions_for(n, seed)}
         for key, value in (codes or {}).items():
             if key not in ("categorical", "continuous"):
                 raise ValueError(f"Unknown code {key!r}: codes has the keys 'categorical' and 'continuous'.")
             inputs[key] = self.check_codes(key, value, n)
         return self.generate_from(inputs, batch_size)
+
+    def code_traversal_inputs(self, code=0, categorical=0, steps=10, span=2.0, seed=0):
+        """The paper's figure of a continuous code (figure 2): one row per value of categorical code
+        `categorical`, columns sweeping continuous code `code` over [-span, span] -- past the training range
+        [-1, 1], as in the paper's rotation and width figures. z and the other codes are drawn once (from
+        `seed`) and shared by every image. Returns generator inputs for values * steps images, row-major."""
+        if not self.continuous_codes or not self.categorical_codes:
+            return super().code_traversal_inputs(code, categorical, steps, span, seed)
+        if not 0 <= code < self.continuous_codes or not 0 <= categorical < len(self.categorical_codes):
+            raise ValueError(f"code must lie in [0, {self.continuous_codes}) and categorical in "
+                             f"[0, {len(self.categorical_codes)}); got {code} and {categorical}.")
+        values = self.categorical_codes[categorical]
+        n = values * steps
+        codes = {key: np.repeat(value, n, axis=0) for key, value in self.conditions_for(1, seed).items()}
+        codes["categorical"][:, categorical] = np.repeat(np.arange(values), steps)
+        codes["continuous"][:, code] = np.tile(np.linspace(-span, span, steps), values)
+        return {"z": np.repeat(self.latent_for(1, seed), n, axis=0), **codes}
 
     def check_codes(self, key, value, n):
         """Codes as numpy, or one clear error: categorical values in range, the right widths."""

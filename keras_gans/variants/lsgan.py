@@ -1,15 +1,15 @@
 """LSGAN: Mao et al., "Least Squares Generative Adversarial Networks", 2017 (https://arxiv.org/abs/1611.04076)."""
-import keras
 
 from .. import losses
 from ..base import GANModel
+from . import register
 
-# The two codings the paper proposes (section 3.2): eq. 8 (b - c = 1, b - a = 2: Pearson chi^2) and eq. 9.
+# The paper's eq. 8 coding (section 3.2): b - c = 1 and b - a = 2 make the game minimise the Pearson chi^2
+# divergence. The default a=0, b=c=1 is its eq. 9.
 PEARSON_CODING = {"a": -1.0, "b": 1.0, "c": 0.0}
-ZERO_ONE_CODING = {"a": 0.0, "b": 1.0, "c": 1.0}
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("lsgan")
 class LSGAN(GANModel):
     """Least-squares GAN: D regresses real samples to b and fakes to a; G pushes D's output on fakes to c.
 
@@ -23,12 +23,11 @@ class LSGAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
 
     def discriminator_loss(self, real, labels=None):
-        real_out, fake_out, _, _ = self.discriminator_outputs(real, labels)
-        return {"d_loss": losses.least_squares_discriminator_loss(real_out, fake_out, self.a, self.b)}
+        out = self.discriminator_outputs(real, labels)
+        return {"d_loss": losses.least_squares_discriminator_loss(out.real_out, out.fake_out, self.a, self.b)}
 
     def generator_loss(self, real, labels=None):
-        _, fake_out, _ = self.generator_outputs(real, labels)
-        return {"g_loss": losses.least_squares_generator_loss(fake_out, self.c)}
+        return {"g_loss": losses.least_squares_generator_loss(self.generator_outputs(real, labels).fake_out, self.c)}
 
     def get_config(self):
         return {**super().get_config(), "a": self.a, "b": self.b, "c": self.c}

@@ -1,15 +1,16 @@
 """SGAN: Odena, "Semi-Supervised Learning with Generative Adversarial Networks", 2016
 (https://arxiv.org/abs/1606.01583), with the losses of Salimans et al., "Improved Techniques for Training
 GANs", 2016, section 5."""
-import keras
 from keras import ops
 
 from .. import losses
 from ..base import GANModel
+from ..classifying import ClassifierMixin
+from . import register
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
-class SGAN(GANModel):
+@register("sgan")
+class SGAN(ClassifierMixin, GANModel):
     """D/C is one network with N+1 softmax outputs: the N classes, then "fake".
 
         L_D = E_labeled[-log p(y | x, real)] + E_unlabeled[-log(1 - p(fake | x))] + E_z[-log p(fake | G(z))]
@@ -21,9 +22,7 @@ class SGAN(GANModel):
     give p(y | x, real) from the first N outputs. Metrics: d_loss, g_loss, d_fake (mean p(fake | G(z))).
     """
 
-    label_inputs = ()
-    semi_supervised = True
-    classifies = True
+    label_mode = "semi_supervised"
     metric_names = ("d_loss", "g_loss", "d_fake")
 
     def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
@@ -38,12 +37,12 @@ class SGAN(GANModel):
         return outputs[:, :-1]
 
     def discriminator_loss(self, real, labels=None):
-        real_logits, fake_logits, _, _ = self.discriminator_outputs(real, labels)
+        out = self.discriminator_outputs(real, labels)
+        real_logits, fake_logits = out.real_out, out.fake_out
         if labels is None:
             labels = -ops.ones((ops.shape(real)[0],), "int32")
         return {"d_loss": losses.semi_supervised_discriminator_loss(real_logits, labels, fake_logits),
                 "d_fake": ops.mean(ops.softmax(ops.cast(fake_logits, "float32"), axis=-1)[:, -1])}
 
     def generator_loss(self, real, labels=None):
-        _, fake_logits, _ = self.generator_outputs(real, labels)
-        return {"g_loss": losses.semi_supervised_generator_loss(fake_logits)}
+        return {"g_loss": losses.semi_supervised_generator_loss(self.generator_outputs(real, labels).fake_out)}

@@ -4,9 +4,10 @@ from keras import ops
 
 from .. import losses
 from ..base import GANModel
+from . import register
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("wgan")
 class WGAN(GANModel):
     """The Wasserstein game (Algorithm 1 of the paper): a critic D with a linear output estimates the
     Wasserstein-1 distance E[D(x)] - E[D(G(z))]; the generator minimises -E[D(G(z))].
@@ -19,6 +20,7 @@ class WGAN(GANModel):
     """
 
     metric_names = ("d_loss", "g_loss", "wasserstein")
+    quick_options = {"n_critic": 2}
 
     def __init__(self, generator=None, discriminator=None, *, n_critic=5, clip_value=0.01, **kwargs):
         self.clip_value = clip_value
@@ -36,13 +38,12 @@ class WGAN(GANModel):
         return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
 
     def discriminator_loss(self, real, labels=None):
-        real_scores, fake_scores, _, _ = self.discriminator_outputs(real, labels)
-        loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
+        out = self.discriminator_outputs(real, labels)
+        loss = losses.wasserstein_critic_loss(out.real_out, out.fake_out)
         return {"d_loss": loss, "wasserstein": -loss}
 
     def generator_loss(self, real, labels=None):
-        _, fake_scores, _ = self.generator_outputs(real, labels)
-        return {"g_loss": losses.wasserstein_generator_loss(fake_scores)}
+        return {"g_loss": losses.wasserstein_generator_loss(self.generator_outputs(real, labels).fake_out)}
 
     def after_discriminator_update(self, logs):
         # Weight clipping keeps the critic (roughly) K-Lipschitz.

@@ -3,10 +3,11 @@ import keras
 from keras import ops
 
 from .. import losses, penalties
+from . import register
 from .wgan import WGAN
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
+@register("wgan_gp")
 class WGANGP(WGAN):
     """WGAN with a gradient penalty instead of weight clipping (Algorithm 1 of the paper):
 
@@ -18,6 +19,7 @@ class WGANGP(WGAN):
     """
 
     metric_names = WGAN.metric_names + ("gradient_penalty",)
+    penalises_gradients = True
 
     def __init__(self, generator=None, discriminator=None, *, n_critic=5, gradient_penalty_weight=10.0, **kwargs):
         self.gradient_penalty_weight = float(gradient_penalty_weight)
@@ -32,10 +34,10 @@ class WGANGP(WGAN):
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
 
     def discriminator_loss(self, real, labels=None):
-        real_scores, fake_scores, fake, _ = self.discriminator_outputs(real, labels)
-        loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
+        out = self.discriminator_outputs(real, labels)
+        loss = losses.wasserstein_critic_loss(out.real_out, out.fake_out)
         epsilon = self.sample_uniform((ops.shape(real)[0],) + (1,) * len(self.image_shape))
-        penalty = penalties.gradient_penalty(lambda x: self.discriminate(x, labels), real, fake, epsilon)
+        penalty = penalties.gradient_penalty(lambda x: self.discriminate(x, labels), real, out.fake, epsilon)
         return {"d_loss": loss + self.gradient_penalty_weight * penalty, "wasserstein": -loss,
                 "gradient_penalty": penalty}
 

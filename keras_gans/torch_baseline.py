@@ -17,8 +17,13 @@ Schedules (per real batch of 64 Fashion-MNIST images):
     wgan_gp  one critic update (Wasserstein loss + 10 * gradient penalty at x_hat = eps x + (1 - eps) G(z),
              through autograd.grad(create_graph=True)); a G update on every 5th real batch
 
-Runnable standalone (`python benchmarks/torch_baseline.py gan wgan_gp --steps 200`) and importable:
-`keras_gans.bench` loads this file and calls `run(...)`. Torch uses one thread per core this process may run on.
+Run alone, it prints one JSON line per schedule:
+
+    python -m keras_gans.torch_baseline gan wgan_gp --steps 200
+
+`keras_gans.bench.load_torch_baseline()` imports it for --compare-torch and calls `benchmark(...)`. It imports
+torch, the optional extra `pip install "keras-gans[benchmark]"`, so nothing in the package imports it at
+import time. Torch uses one thread per core this process may run on.
 """
 import argparse
 import gzip

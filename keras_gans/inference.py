@@ -1,0 +1,119 @@
+"""Using a trained generator: `generate`, `call`, and the SavedModel `export` for serving.
+
+`InferenceMixin` is part of every `GANModel`. What a generator reads besides z is the game's business: a game
+describes it with `serving_signature()` (the named inputs), `conditions_for(n, seed, classes)` (values for n
+samples) and `generator_input_from(inputs)` (the network's input from those names). Sampling figures,
+evaluation and the command line ask these methods, so they work for every game without knowing its kind.
+"""
+import numpy as np
+import tensorflow as tf
+
+import keras
+from keras import ops
+
+from . import data, noise
+
+
+class InferenceMixin:
+    """Generation, serving and export for a model with `generator`, `latent_dim`, `latent_prior`,
+    `image_shape`, `num_classes` and `reads_labels(role)`."""
+
+    # ------------------------------------------------------------------------- what the generator reads
+    def serving_signature(self):
+        """The inputs of the exported `serve` endpoint and of `call`: name -> `tf.TensorSpec` (batch free)."""
+        signature = {"z": tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")}
+        if self.reads_labels("generator"):
+            signature["labels"] = tf.TensorSpec([None], tf.int32, name="labels")
+        return signature
+
+    def condition_classes(self):
+        """How many values the generator's first categorical input takes (its class labels), or None when it
+        reads nothing but z. Sample grids give each value a row; evaluation balances samples over them."""
+        return self.num_classes if self.reads_labels("generator") else None
+
+    def conditions_for(self, n, seed=None, classes=None):
+        """Everything the generator reads besides z, for `n` samples: a dict of numpy arrays keyed like
+        `serving_signature()` without "z" ({} for an unconditional generator). `classes` (n ints) sets the
+        class labels; by default they cycle 0, 1, ..., condition_classes() - 1, 0, ... Inputs that
+        `classes` does not set are drawn from `seed`."""
+        if not self.reads_labels("generator"):
+            return {}
+        return {"labels": self.check_labels(np.arange(n) % self.num_classes if classes is None else classes, n)}
+
+    def check_labels(self, labels, n=None, unlabeled=False):
+        """Labels for this model as int32 numpy, or one clear error (see `data.check_labels`)."""
+        return data.check_labels(labels, self.num_classes, n, unlabeled)
+
+    def generator_input(self, z, conditions=None):
+        """The generator network's input from z and conditions: z, or [z, labels]."""
+        return [z, conditions] if self.reads_labels("generator") else z
+
+    def generator_input_from(self, inputs):
+        """The generator network's input from a dict shaped like `serving_signature()`."""
+        return self.generator_input(inputs["z"], inputs.get("labels"))
+
+    # ------------------------------------------------------------------------------------- generating
+    def call(self, inputs, training=False):
+        """Run the generator on a dict like `serving_signature()` ({"z": z} plus "labels" for conditional
+        models), on `z` alone, or on the generator network's own input ([z, labels])."""
+        if isinstance(inputs, dict):
+            inputs = self.generator_input_from(inputs)
+        return self.generator(inputs, training=training)
+
+    def latent_for(self, n, seed=None):
+        """(n, latent_dim) numpy z from the latent prior: the same `seed` gives the same z (None: random)."""
+        seed = np.random.randint(2**31 - 1) if seed is None else seed
+        return ops.convert_to_numpy(noise.latent(n, self.latent_dim, self.latent_prior,
+                                                 tf.constant([seed, 1], tf.int64)))
+
+    def generate(self, n, labels=None, seed=None, batch_size=256):
+        """`n` samples as a numpy array in [-1, 1]. `seed` fixes z (the same seed gives the same images);
+        conditional models take `labels` (default: 0, 1, ..., num_classes - 1, 0, 1, ...)."""
+        if labels is not None and not self.reads_labels("generator"):
+            raise ValueError(f"{type(self).__name__}'s generator takes no labels: generate() takes none.")
+        return self.generate_from({"z": self.latent_for(n, seed), **self.conditions_for(n, seed, labels)},
+                                  batch_size)
+
+    def generate_from(self, inputs, batch_size=256):
+        """Samples (numpy, in [-1, 1]) for a dict of numpy arrays like `serving_signature()`."""
+        n = len(inputs["z"])
+        # Called eagerly, batch by batch: predict() would trace a new function for every new n.
+        batches = [self.generator(self.generator_input_from({key: tf.constant(value[i:i + batch_size])
+                                                             for key, value in inputs.items()}), training=False)
+                   for i in range(0, n, batch_size)]
+        return np.concatenate([ops.convert_to_numpy(b) for b in batches]) if batches else \
+            np.zeros((0,) + self.image_shape, "float32")
+
+    def code_traversal_inputs(self, code=0, categorical=0, steps=10, span=2.0, seed=0):
+        """The generator inputs of infoGAN's latent-code figure (see `sampling.code_traversal_grid`); only
+        games with categorical and continuous latent codes draw it."""
+        raise ValueError(f"{type(self).__name__} has no categorical and continuous latent codes to traverse; "
+                         f"this figure is for InfoGAN.")
+
+    # -------------------------------------------------------------------------------------- exporting
+    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+        """Write the generator as a TensorFlow SavedModel for serving (TF Serving, `tf.saved_model.load`,
+        `keras.layers.TFSMLayer`), without any keras_gans code.
+
+        Its `serve` endpoint (also the `serving_default` signature) maps
+          unconditional models: z, float32 (batch, latent_dim)                      -> images
+          conditional models:   {"z": float32 (batch, latent_dim), "labels": int32 (batch,)} -> images
+        with images float32 (batch, *image_shape) in [-1, 1] (signature output "output_0"); the batch size
+        is free. Other formats go to `keras.Model.export`.
+        """
+        if format != "tf_saved_model":
+            return super().export(filepath, format=format, verbose=verbose, **kwargs)
+        archive = keras.export.ExportArchive()
+        archive.track(self.generator)
+        signature = self.serving_signature()
+        if list(signature) == ["z"]:
+            archive.add_endpoint("serve", lambda z: self.generator(z, training=False), input_signature=[signature["z"]])
+        else:
+            # One dict argument: an endpoint of several positional tensors cannot be called through
+            # keras.layers.TFSMLayer, and default export names them args_0, args_0_1 and traces integer labels
+            # as float32.
+            archive.add_endpoint("serve", lambda inputs: self.generator(self.generator_input_from(inputs),
+                                                                        training=False),
+                                 input_signature=[signature])
+        archive.write_out(filepath, verbose=bool(verbose))
+        return filepath
