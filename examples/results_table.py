@@ -12,7 +12,6 @@ test error of its classifier). A variant that fails gets a row with its error; t
 For a quick end-to-end check: --epochs 1 --steps-per-epoch 2 --n 500 --architecture mlp --out /tmp/table.
 """
 import argparse
-import json
 import os
 import platform
 import shlex
@@ -24,6 +23,7 @@ import keras
 import numpy as np
 
 import keras_gans
+from keras_gans import atomic
 from keras_gans.evaluation import classifier as classifiers
 from keras_gans.evaluation import evaluate
 from keras_gans.evaluation.likelihood import parzen_evaluation
@@ -136,8 +136,7 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
     ]
     lines += [_row(name, r, grid) for name, r, grid in rows]
     lines += ["", toy_section(os.path.dirname(path))]
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
+    atomic.write_text(path, "\n".join(lines))
 
 
 def main(argv=None):
@@ -201,9 +200,8 @@ def main(argv=None):
         return 1
     write_markdown(os.path.join(args.out, "results.md"), rows, args, machine_line, floor,
                    floor["classifier_test_accuracy"], command)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers}, f,
-                  indent=2)
+    atomic.write_json({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers},
+                      os.path.join(args.out, "results.json"), indent=2)
     print(f"Wrote {os.path.join(args.out, 'results.md')}")
     return 0
 

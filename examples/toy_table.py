@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 
-from keras_gans import VARIANTS, toy
+from keras_gans import VARIANTS, atomic, toy
 
 
 MARKDOWN = """# Mode coverage on the toy mixtures
@@ -57,11 +57,17 @@ def main():
             for variant in args.variants:
                 result = toy.run(variant, dataset, steps=args.steps, batch_size=args.batch_size, out=args.out, size=256)
                 print(toy.format_result(result), flush=True)
-                with open(results, "a") as f:
-                    f.write(json.dumps({key: value.tolist() if hasattr(value, "tolist") else value
-                                        for key, value in result.items()
-                                        if key in ("variant", "dataset", "steps", "batch_size", "modes_covered",
-                                                   "modes", "high_quality", "kl", "counts", "seconds", "png")}) + "\n")
+                line = json.dumps({key: value.tolist() if hasattr(value, "tolist") else value
+                                   for key, value in result.items()
+                                   if key in ("variant", "dataset", "steps", "batch_size", "modes_covered", "modes",
+                                              "high_quality", "kl", "counts", "seconds", "png")}) + "\n"
+                # The file rewritten whole, atomically: a run killed while appending would leave a torn last
+                # line that breaks reading back every earlier result.
+                earlier = ""
+                if os.path.exists(results):
+                    with open(results) as f:
+                        earlier = f.read()
+                atomic.write_text(results, earlier + line)
     rows = {}
     for line in open(results):
         row = json.loads(line)
@@ -69,11 +75,10 @@ def main():
     text = table(sorted(rows.values(), key=lambda r: (r["dataset"] != "ring", r["variant"])))
     print(text)
     if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(MARKDOWN.format(table=text, scatter="\n".join(
-                f"| {variant} | ![]({os.path.relpath(rows[variant, 'ring']['png'], os.path.dirname(args.markdown))}) | "
-                f"![]({os.path.relpath(rows[variant, 'grid']['png'], os.path.dirname(args.markdown))}) |"
-                for variant in sorted({v for v, _ in rows}) if (variant, "ring") in rows and (variant, "grid") in rows)))
+        atomic.write_text(args.markdown, MARKDOWN.format(table=text, scatter="\n".join(
+            f"| {variant} | ![]({os.path.relpath(rows[variant, 'ring']['png'], os.path.dirname(args.markdown))}) | "
+            f"![]({os.path.relpath(rows[variant, 'grid']['png'], os.path.dirname(args.markdown))}) |"
+            for variant in sorted({v for v, _ in rows}) if (variant, "ring") in rows and (variant, "grid") in rows)))
         print(f"Wrote {args.markdown}")
 
 

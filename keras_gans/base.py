@@ -127,7 +127,10 @@ class GANModel(InferenceMixin, keras.Model):
         (num_classes = largest label + 1, unless `options` say)."""
         if labels is not None and (cls.label_mode != "optional" or options.get("num_classes")):
             options.setdefault("num_classes", int(np.max(labels)) + 1)
-        return cls(image_shape=tuple(np.shape(images)[1:]), **options)
+        model = cls(image_shape=tuple(np.shape(images)[1:]), **options)
+        if labels is not None and model.num_classes:
+            model.check_labels(labels, unlabeled=cls.label_mode == "semi_supervised")  # every label, not a batch
+        return model
 
     @classmethod
     def training_dataset(cls, images, labels=None, batch_size=64, labeled_per_class=None, seed=None):
@@ -239,20 +242,23 @@ class GANModel(InferenceMixin, keras.Model):
         """`keras.Model.fit`, where each batch of `x` is one discriminator batch.
 
         With d_steps = k, a dataset is regrouped so that one fit step receives k batches (k discriminator
-        updates, then the generator updates); arrays are batched by k * batch_size. So `steps_per_epoch`,
-        History and callbacks count generator steps, and an epoch still shows every example once.
+        updates, then the generator updates). So `steps_per_epoch`, History and callbacks count generator
+        steps, and an epoch still shows every example once. Arrays are checked whole and become a dataset
+        (`data.from_arrays`: `batch_size` per discriminator update, default 32, reshuffled every epoch unless
+        `shuffle=False`, the last incomplete batch dropped, as equal slices need).
         """
         # With steps_per_epoch, Keras draws every epoch from one iterator (callbacks.BackupAndRestore needs to know).
         self._input_spans_epochs = kwargs.get("steps_per_epoch") is not None
+        if isinstance(x, np.ndarray):
+            self._check_batch(x, y)
+            x, y = data.from_arrays(x, y, batch_size=batch_size or 32, shuffle=kwargs.pop("shuffle", True)), None
+            batch_size = None
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; Keras warns otherwise
             first = next(iter(x.take(1)))
             images, labels, _ = keras.utils.unpack_x_y_sample_weight(first)
             self._check_batch(images, labels)
             x = data.regroup(x, self.d_steps, self.distribute_strategy.num_replicas_in_sync, int(images.shape[0]))
-        elif x is not None and not hasattr(x, "__next__") and not isinstance(x, keras.utils.PyDataset):
-            self._check_batch(np.asarray(x[:2]), None if y is None else np.asarray(y[:2]))
-            batch_size = (batch_size or 32) * self.d_steps
         return super().fit(x, y, batch_size=batch_size, **kwargs)
 
     def _needs_labels(self):
@@ -428,6 +434,11 @@ class GANModel(InferenceMixin, keras.Model):
         try:
             model = keras.saving.load_model(path, **kwargs)
         except Exception as error:
+            if "safe_mode" in str(error):
+                # A Lambda layer (or other code in the file) would run on load: a .keras file from elsewhere
+                # could run anything on this machine.
+                raise ValueError(f"Refused to load {path!r}: it holds code (a Lambda layer), which loading would run. "
+                                 f"Only for a file you trust: keras.saving.load_model(path, safe_mode=False).") from None
             raise ValueError(f"Could not read the checkpoint {path!r} ({type(error).__name__}: {error}). Pass a "
                              f"complete .keras file written by model.save() or `keras-gans train`.") from error
         if not isinstance(model, cls):

@@ -1,12 +1,24 @@
-"""Keras callbacks for GANs."""
+"""Keras callbacks for GANs.
+
+Everything they write -- checkpoints, backups, sample grids, plots, CSV logs -- goes through
+`keras_gans.atomic`: a run killed while writing leaves the previous file whole, never a truncated one.
+"""
+import io
 import json
 import os
 
 import keras
 import numpy as np
 
+from . import atomic
 from .images import save_grid, tile
 from .sampling import sample_grid
+
+
+def _local(path):
+    """Whether `path` is on this machine. Keras also writes to remote file systems ("gs://...") through
+    TensorFlow's gfile; a rename there is no atomic swap, so those paths keep Keras' own writing."""
+    return "://" not in os.fspath(path)
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -53,17 +65,26 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """Stop training at the first step where any metric is NaN or infinite.
 
     Keras' own `TerminateOnNaN` watches only a metric named "loss", which a GAN does not have (it has
-    d_loss, g_loss, ...); this one watches them all and names the step that diverged.
+    d_loss, g_loss, ...); this one watches them all and says, in one line, where the run diverged: the
+    epoch, the model's global step (its `step_counter` of generator steps, which goes on across `fit`
+    calls and resumed runs) and the metrics that were not finite.
     """
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
     def on_train_batch_end(self, batch, logs=None):
-        if not _finite(logs):
-            bad = ", ".join(f"{k}={float(v):g}" for k, v in logs.items() if np.ndim(v) == 0 and not np.isfinite(v))
-            message = f"Step {batch + 1} of the epoch: non-finite metrics ({bad}); terminating training."
-            if self.raise_error:
-                raise RuntimeError(message)
-            print("\n" + message)
-            self.model.stop_training = True
+        if _finite(logs):
+            return
+        bad = ", ".join(f"{k}={float(v):g}" for k, v in logs.items() if np.ndim(v) == 0 and not np.isfinite(v))
+        counter = getattr(self.model, "step_counter", None)
+        step = f"global step {int(keras.ops.convert_to_numpy(counter))}" if counter is not None else "step"
+        message = (f"Epoch {getattr(self, '_epoch', 0) + 1}, {step} (batch {batch + 1} of the epoch): "
+                   f"non-finite metrics {bad}; terminating training.")
+        if self.raise_error:
+            raise RuntimeError(message)
+        print("\n" + message)
+        self.model.stop_training = True
 
 
 class FiniteCheckpoint(keras.callbacks.ModelCheckpoint):
@@ -78,6 +99,21 @@ class FiniteCheckpoint(keras.callbacks.ModelCheckpoint):
             print(f"\nEpoch {epoch + 1}: non-finite metrics; keeping the last good checkpoint {self.filepath}.")
             return
         super().on_epoch_end(epoch, logs)
+
+    def _save_model(self, epoch, batch, logs):
+        """Keras' `ModelCheckpoint._save_model`, writing through `atomic.save_model` / `save_weights`:
+        `model.save` opens the checkpoint for writing before it writes it, so a run killed (or out of disk)
+        while saving would destroy the last good checkpoint along with the new one."""
+        filepath = self._get_file_path(epoch, batch, logs)
+        if not _local(filepath):
+            return super()._save_model(epoch, batch, logs)
+        if not self._should_save_model(epoch, batch, logs, filepath):
+            return
+        if os.path.isdir(filepath):
+            raise IOError(f"FiniteCheckpoint writes a file, but {filepath!r} is a directory.")
+        (atomic.save_weights if self.save_weights_only else atomic.save_model)(self.model, filepath)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -153,12 +189,54 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         super().on_train_end(logs)
 
     def _save_model(self):
-        import tensorflow as tf
+        """The weights and the JSON of how far the run got, both written atomically (Keras overwrites
+        them in place, so a crash during a backup -- the very event a backup is for -- could leave neither
+        readable). The JSON's temporary file is written first and put in place last: a backup whose
+        weights fail to save never claims their progress."""
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen,
+                    "batches_in_epoch": self._in_epoch, "stream_position": self._position}
+        if not _local(self.backup_dir):
+            import tensorflow as tf
 
-        super()._save_model()
-        with tf.io.gfile.GFile(self._training_metadata_path, "w") as f:
-            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen,
-                       "batches_in_epoch": self._in_epoch, "stream_position": self._position}, f)
+            super()._save_model()
+            with tf.io.gfile.GFile(self._training_metadata_path, "w") as f:
+                json.dump(metadata, f)
+            return
+        if self.double_checkpoint:  # Keras' option to keep the previous backup as well
+            for current, previous in ((self._weights_path, self._prev_weights_path),
+                                      (self._training_metadata_path, self._prev_training_metadata_path)):
+                if os.path.exists(current):
+                    atomic.copy_file(current, previous)
+        with atomic.atomic_write(self._training_metadata_path, "w") as f:
+            json.dump(metadata, f)
+            f.flush()  # a full disk shows here, before the weights are replaced
+            atomic.save_weights(self.model, self._weights_path)
+
+
+class CSVLogger(keras.callbacks.CSVLogger):
+    """`keras.callbacks.CSVLogger` (same arguments, same file) that rewrites the whole file atomically at
+    the end of every epoch instead of appending to an open file: a run killed mid-write leaves the log of
+    the epochs before, never a torn last line. With `append=True` it starts from the existing file's rows.
+    """
+
+    def on_train_begin(self, logs=None):
+        if not _local(self.filename):
+            return super().on_train_begin(logs)
+        previous = ""
+        if self.append and os.path.isfile(self.filename):
+            with open(self.filename, newline="") as f:
+                previous = f.read()
+        # Keras' CSVLogger writes a header only into an empty file.
+        self.append_header = not previous
+        # Keras' own row writing goes into this buffer, which holds the whole file.
+        self.csv_file = io.StringIO(newline="")
+        self.csv_file.write(previous)
+        self.writer = self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if isinstance(self.csv_file, io.StringIO):  # bytes as Keras writes them: its "\r\n" rows, untranslated
+            atomic.write_bytes(self.filename, self.csv_file.getvalue().encode("utf-8"))
 
 
 class QualityMonitor(keras.callbacks.Callback):

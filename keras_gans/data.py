@@ -15,6 +15,7 @@ trained on here (Fashion-MNIST is 47 MB).
 import glob
 import gzip
 import os
+import zlib
 
 import numpy as np
 import tensorflow as tf
@@ -29,8 +30,11 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">
 def read_idx(path):
     """Read one IDX file (the MNIST format, optionally gzipped) into a numpy array."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise ValueError(f"{path} is truncated or not a gzip file ({error}); download or copy it again.") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number).")
     ndim = data[3]
@@ -102,9 +106,20 @@ def _load_tfds(name, split, data_dir):
 
 
 def load_arrays(name, split="train", data_dir=None):
-    """The whole split as numpy arrays: (images as stored, usually uint8 NHWC; labels int32)."""
-    if has_idx(data_dir, split):
-        return load_idx(data_dir, split)
+    """The whole split as numpy arrays: (images as stored, usually uint8 NHWC; labels int32).
+
+    A `data_dir` that is given is the only place looked in -- its IDX files, or TensorFlow Datasets' copy of
+    `name` prepared there -- so a mistyped or incomplete directory is an error, never other data."""
+    if data_dir:
+        if has_idx(data_dir, split):
+            return load_idx(data_dir, split)
+        if os.path.isdir(os.path.join(data_dir, name.split("/")[0])):
+            return _load_tfds(name, split, data_dir)
+        if not os.path.isdir(data_dir):
+            raise FileNotFoundError(f"The data directory {data_dir!r} does not exist.")
+        raise FileNotFoundError(f"No {split} IDX files (e.g. {_IDX_PREFIXES.get(split, ('train',))[0]}-images-idx3-"
+                                f"ubyte.gz and the matching labels file) and no TensorFlow Datasets copy of {name!r} "
+                                f"in {data_dir!r}.")
     if name in LOCAL_DIRS and has_idx(LOCAL_DIRS[name][0], split):
         return load_idx(LOCAL_DIRS[name][0], split)
     return _load_tfds(name, split, data_dir)
@@ -142,6 +157,11 @@ def check_images(images, image_shape=None, trainer=None):
     if not np.isfinite(images).all():
         raise ValueError("The images contain NaN or infinite values; clean the data before training on them.")
     low, high = (float(images.min()), float(images.max())) if images.size else (0.0, 0.0)
+    if images.ndim == 4 and images.size and low >= 0.0 and high <= 1.0:
+        # Images scaled to [-1, 1] have their dark pixels below 0; none at all means [0, 1] data, which a tanh
+        # generator would learn as washed-out greys.
+        raise ValueError(f"These float images lie in [{low:.3g}, {high:.3g}]: they look like [0, 1] data, but "
+                         f"training takes [-1, 1]. Scale them with 2 * x - 1.")
     if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
         raise ValueError(f"{trainer + ' trains on' if trainer else 'Float'} images in [-1, 1] (the generator's tanh "
                          f"range); these span [{low:.3g}, {high:.3g}]. Scale them, e.g. x / 127.5 - 1 for [0, 255] "
@@ -149,18 +169,20 @@ def check_images(images, image_shape=None, trainer=None):
     return images.astype("float32")
 
 
-def check_labels(labels, num_classes, n=None, unlabeled=False):
-    """Labels as int32 numpy, or one clear error: integers in [0, num_classes), `n` of them when given;
-    `unlabeled=True` also accepts -1 (no label)."""
+def check_labels(labels, num_classes=None, n=None, unlabeled=False):
+    """Labels as int32 numpy, or one clear error: integers in [0, num_classes) (any class number >= 0 when
+    num_classes is None), `n` of them when given; `unlabeled=True` also accepts -1 (no label)."""
     labels = np.asarray(labels)
+    classes = f"[0, {num_classes})" if num_classes else ">= 0"
     if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"Labels must be integers in [0, {num_classes}); got dtype {labels.dtype}.")
+        raise ValueError(f"Labels must be integers {classes}; got dtype {labels.dtype}. Pass class numbers, e.g. "
+                         f"labels.astype('int32') if they are whole numbers stored as floats.")
     labels = labels.astype("int32").reshape(-1)
     if n is not None and len(labels) != n:
         raise ValueError(f"Got {len(labels)} labels for {n} samples.")
     low = -1 if unlabeled else 0
-    if labels.size and (labels.min() < low or labels.max() >= num_classes):
-        raise ValueError(f"Labels must lie in [0, {num_classes}) for this model"
+    if labels.size and (labels.min() < low or (num_classes and labels.max() >= num_classes)):
+        raise ValueError(f"Labels must lie in {classes} for this model"
                          f"{' (or be -1 for unlabeled examples)' if unlabeled else ''}; got values from "
                          f"{labels.min()} to {labels.max()}.")
     return labels
@@ -261,7 +283,7 @@ def from_arrays(images, labels=None, batch_size=64, shuffle=True, drop_remainder
     """
     images = check_images(images)
     if labels is not None:
-        labels = np.asarray(labels).astype("int32").reshape(-1)
+        labels = check_labels(labels, unlabeled=True)  # -1: an unlabeled row (semi-supervised games)
         if len(labels) != len(images):
             raise ValueError(f"{len(images)} images but {len(labels)} labels.")
     if drop_remainder and len(images) < batch_size:

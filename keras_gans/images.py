@@ -3,6 +3,8 @@ import os
 
 import numpy as np
 
+from . import atomic
+
 
 def to_uint8(images):
     """[-1, 1] floats -> [0, 255] uint8."""
@@ -23,25 +25,29 @@ def tile(images, columns):
     return grid
 
 
+def _save(image, path):
+    """Write the PIL `image` to `path` through `atomic.atomic_write`: a grid or plot rewritten every epoch is
+    never left half-written by a killed run. The format follows the file name, as `Image.save(path)` picks
+    it (PNG for an unknown one), since Pillow cannot see the name through an open file."""
+    from PIL import Image
+
+    image_format = Image.registered_extensions().get(os.path.splitext(os.fspath(path))[1].lower(), "PNG")
+    with atomic.atomic_write(path) as f:
+        image.save(f, format=image_format)
+    return path
+
+
 def save_grid(images, path, columns=8):
     """Write `images` (in [-1, 1]) as a PNG grid with `columns` per row; returns the path."""
     from PIL import Image
 
     grid = tile(images, columns)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(path)
-    return path
+    return _save(Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid), path)
 
 
 # --------------------------------------------------------------------------------- plots (Pillow)
 # Small plots for flat data, drawn with Pillow so that the package needs no plotting library.
 _BLUE, _RED, _GREY = (31, 119, 180), (214, 39, 40), (150, 150, 150)
-
-
-def _save(image, path):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    image.save(path)
-    return path
 
 
 def scatter_extent(points, centres=None, margin=1.4):

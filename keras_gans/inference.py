@@ -11,7 +11,7 @@ import tensorflow as tf
 import keras
 from keras import ops
 
-from . import data, noise
+from . import atomic, data, noise
 
 
 class InferenceMixin:
@@ -91,7 +91,7 @@ class InferenceMixin:
                          f"this figure is for InfoGAN.")
 
     # -------------------------------------------------------------------------------------- exporting
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=None, overwrite=False, **kwargs):
         """Write the generator as a TensorFlow SavedModel for serving (TF Serving, `tf.saved_model.load`,
         `keras.layers.TFSMLayer`), without any keras_gans code.
 
@@ -100,20 +100,31 @@ class InferenceMixin:
           conditional models:   {"z": float32 (batch, latent_dim), "labels": int32 (batch,)} -> images
         with images float32 (batch, *image_shape) in [-1, 1] (signature output "output_0"); the batch size
         is free. Other formats go to `keras.Model.export`.
+
+        A file or non-empty directory at `filepath` is refused unless `overwrite=True`; the SavedModel is
+        built in a temporary directory beside it and moved into place only when complete, so an export
+        that fails or is killed leaves no half-written model and replaces nothing.
         """
         if format != "tf_saved_model":
             return super().export(filepath, format=format, verbose=verbose, **kwargs)
-        archive = keras.export.ExportArchive()
-        archive.track(self.generator)
         signature = self.serving_signature()
-        if list(signature) == ["z"]:
-            archive.add_endpoint("serve", lambda z: self.generator(z, training=False), input_signature=[signature["z"]])
-        else:
-            # One dict argument: an endpoint of several positional tensors cannot be called through
-            # keras.layers.TFSMLayer, and default export names them args_0, args_0_1 and traces integer labels
-            # as float32.
-            archive.add_endpoint("serve", lambda inputs: self.generator(self.generator_input_from(inputs),
-                                                                        training=False),
-                                 input_signature=[signature])
-        archive.write_out(filepath, verbose=bool(verbose))
+        # Refused (or a temporary directory made) before anything is traced: see atomic.atomic_directory.
+        with atomic.atomic_directory(filepath, overwrite=overwrite) as build:
+            archive = keras.export.ExportArchive()
+            archive.track(self.generator)
+            if list(signature) == ["z"]:
+                archive.add_endpoint("serve", lambda z: self.generator(z, training=False),
+                                     input_signature=[signature["z"]])
+            else:
+                # One dict argument: an endpoint of several positional tensors cannot be called through
+                # keras.layers.TFSMLayer, and default export names them args_0, args_0_1 and traces integer
+                # labels as float32.
+                archive.add_endpoint("serve", lambda inputs: self.generator(self.generator_input_from(inputs),
+                                                                            training=False),
+                                     input_signature=[signature])
+            # Not verbose: Keras would announce the temporary directory as where the model is.
+            archive.write_out(build, verbose=False)
+        if verbose:
+            inputs = ", ".join(f"{name} {spec.dtype.name} {spec.shape.as_list()}" for name, spec in signature.items())
+            print(f"Saved artifact at '{filepath}'. Endpoint 'serve' (also 'serving_default'): {inputs} -> images.")
         return filepath

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from .. import data
+from .. import atomic, data
 
 FEATURES_LAYER = "features"
 TRAIN_COMMAND = "keras-gans evaluate --train-classifier"
@@ -97,10 +97,8 @@ def train_classifier(images=None, labels=None, test=None, *, dataset="fashion_mn
     if test is not None:
         info["test_accuracy"] = accuracy(model, *test)
     if path is not False:
-        path = path or default_path(dataset)
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        model.save(path)
-        info["path"] = path
+        # Atomically: a cache left half-written by a killed training would fail every later evaluation.
+        info["path"] = atomic.save_model(model, path or default_path(dataset))
     return model, info
 
 
