@@ -75,6 +75,10 @@ class GANModel(InferenceMixin, keras.Model):
             model collections), "dcgan", "mlp", "gan_paper" or "toy".
         seed: root of all training noise (see `noise`): noise continues exactly after `load_model`, differs
             across replicas, and does not depend on the number of replicas.
+        joint_batches: True: D sees each real batch and its fakes in one call (batch norm normalizes over the
+            mixed batch), and the last real batch beside the fakes in the generator update; False: separate
+            calls on real and on fake batches, and the fakes alone in the generator update. The two differ only
+            for discriminators with batch norm (see `discriminate_real_fake`).
     """
 
     default_architecture = "infogan"
@@ -89,7 +93,7 @@ class GANModel(InferenceMixin, keras.Model):
 
     def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
                  num_classes=None, latent_prior="normal", d_steps=1, g_steps=1, architecture=None, seed=None,
-                 **kwargs):
+                 joint_batches=True, **kwargs):
         super().__init__(**kwargs)
         if latent_prior not in noise.PRIORS:
             raise ValueError(f"latent_prior must be one of {noise.PRIORS}, not {latent_prior!r}.")
@@ -102,11 +106,13 @@ class GANModel(InferenceMixin, keras.Model):
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.architecture = architecture or self.default_architecture
         self.seed = int(np.random.randint(2**31 - 1)) if seed is None else int(seed)
+        self.joint_batches = bool(joint_batches)
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()
         self._check_networks()
-        # A discriminator with batch norm also sees the real batch in the generator update (see discriminate_fake).
-        self.batch_norm_in_discriminator = _has_batch_norm(self.discriminator)
+        # A discriminator with batch norm sees the real batch beside the fakes in the generator update, so that
+        # it normalizes as in its own update (see discriminate_fake).
+        self.generator_update_sees_real = self.joint_batches and _has_batch_norm(self.discriminator)
         # Counts fit steps; it keys the noise, so training noise resumes exactly after save/load.
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
                                            aggregation="only_first_replica")
@@ -383,7 +389,9 @@ class GANModel(InferenceMixin, keras.Model):
         With batch normalization in D, one call normalizes over a mixed batch, so D sees what sets the
         fakes apart as a whole (a grey background, say); called on an all-fake batch, batch norm would
         subtract exactly that. For per-sample networks this equals two separate calls. Multi-output
-        discriminators (autoencoders) give lists."""
+        discriminators (autoencoders) give lists. With `joint_batches=False`, two calls."""
+        if not self.joint_batches:
+            return self.discriminate(real, real_labels), self.discriminate(fake, fake_labels)
         n = ops.shape(real)[0]
         labels = ops.concatenate([real_labels, fake_labels], axis=0) if self.reads_labels("discriminator") else None
         outputs = self.discriminate(ops.concatenate([real, fake], axis=0), labels)
@@ -395,7 +403,7 @@ class GANModel(InferenceMixin, keras.Model):
         """The discriminator's output on `fake` in a generator update. A discriminator with batch norm
         sees the real batch alongside, so that it normalizes as in its own update; one without does not
         need it and skips the extra work."""
-        if not self.batch_norm_in_discriminator:
+        if not self.generator_update_sees_real:
             return self.discriminate(fake, fake_labels)
         return self.discriminate_real_fake(real, real_labels, fake, fake_labels)[1]
 
@@ -421,6 +429,7 @@ class GANModel(InferenceMixin, keras.Model):
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             image_shape=self.image_shape, latent_dim=self.latent_dim, num_classes=self.num_classes,
             latent_prior=self.latent_prior, d_steps=self.d_steps, g_steps=self.g_steps,
+            joint_batches=self.joint_batches,
             architecture=self.architecture, seed=self.seed,
         )
         return config

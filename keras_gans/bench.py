@@ -33,12 +33,12 @@ slows it). The PyTorch baseline (`keras_gans.torch_baseline`, needs `pip install
 has the GAN and WGAN-GP schedules; variants are compared with the one of their d_steps (1 -> gan,
 5 -> wgan_gp). Its G update runs D on the fakes only, so its FLOPs per G update count n = B.
 """
-import json
 import math
-import os
 import time
 
 import numpy as np
+
+from . import atomic
 
 MATMUL_SIZE = 2048
 ROW_KEYS = ("variant", "backend", "xla", "images_per_s", "g_updates_per_s", "d_updates_per_s", "compile_s",
@@ -85,7 +85,7 @@ def update_flops(model, batch_size, g_step_discriminator_batch=None):
     module docstring. `g_step_discriminator_batch` overrides n (the torch baseline uses B)."""
     f_g, f_d, b = network_flops(model.generator), network_flops(model.discriminator), batch_size
     d_update = f_g * b + 3 * f_d * 2 * b + (6 * f_d * b if model.penalises_gradients else 0)
-    n = g_step_discriminator_batch or (2 * b if model.batch_norm_in_discriminator else b)
+    n = g_step_discriminator_batch or (2 * b if model.generator_update_sees_real else b)
     return d_update, 3 * f_g * b + 2 * f_d * n
 
 
@@ -273,11 +273,8 @@ def format_table(rows, header=True):
 
 
 def write_json(rows, path):
-    """Write `{"rows": [...]}` to `path` (directories created)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump({"rows": rows}, f, indent=2)
-    return path
+    """Write `{"rows": [...]}` to `path` (directories created), atomically."""
+    return atomic.write_json({"rows": rows}, path, indent=2)
 
 
 def format_summary(rows):

@@ -133,17 +133,32 @@ def test_one_discriminator_call_on_real_and_fake(fashion_mnist):
     discriminator = keras_gans.networks.mlp_discriminator(IMAGE_SHAPE, hidden=(16,), dropout=0.0)
     # An MLP discriminator without dropout: every output depends on its own sample only.
     per_sample = keras_gans.GAN(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM)
-    assert not per_sample.batch_norm_in_discriminator
+    assert not per_sample.generator_update_sees_real
     real_out, fake_out = per_sample.discriminate_real_fake(real, None, fake, None)
     np.testing.assert_allclose(real_out, per_sample.discriminator(real, training=True), atol=1e-5)
     np.testing.assert_allclose(fake_out, per_sample.discriminator(fake, training=True), atol=1e-5)
 
     batch_norm = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)  # infoGAN D: batch norm
-    assert batch_norm.batch_norm_in_discriminator
-    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0).batch_norm_in_discriminator  # layer norm
+    assert batch_norm.generator_update_sees_real
+    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0).generator_update_sees_real  # layer norm
+    assert not keras_gans.GAN(image_shape=IMAGE_SHAPE, seed=0, joint_batches=False).generator_update_sees_real
     _, fake_out = batch_norm.discriminate_real_fake(real, None, fake, None)
     both = batch_norm.discriminator(np.concatenate([real, fake]), training=True)
     np.testing.assert_allclose(fake_out, both[6:], atol=1e-5)
     # Normalizing over the mixed batch is not the same as over the fakes alone.
     assert not np.allclose(fake_out, batch_norm.discriminator(fake, training=True), atol=1e-3)
     np.testing.assert_allclose(batch_norm.discriminate_fake(real, None, fake, None), fake_out, atol=1e-5)
+
+
+def test_separate_batches_call_the_discriminator_on_real_and_fake_apart(fashion_mnist):
+    real = fashion_mnist[0][:6].astype("float32") / 127.5 - 1
+    fake = np.random.default_rng(0).uniform(-1, 1, real.shape).astype("float32")
+    joint = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)  # batch norm in D
+    separate = keras_gans.GAN(joint.generator, joint.discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM,
+                              seed=0, joint_batches=False)
+    real_out, fake_out = separate.discriminate_real_fake(real, None, fake, None)
+    np.testing.assert_allclose(real_out, joint.discriminator(real, training=True), atol=1e-5)
+    np.testing.assert_allclose(fake_out, joint.discriminator(fake, training=True), atol=1e-5)
+    np.testing.assert_allclose(separate.discriminate_fake(real, None, fake, None), fake_out, atol=1e-5)
+    assert not np.allclose(joint.discriminate_real_fake(real, None, fake, None)[1], fake_out, atol=1e-3)
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(separate)).joint_batches is False
