@@ -96,7 +96,9 @@ class FiniteCheckpoint(keras.callbacks.ModelCheckpoint):
 
     def on_epoch_end(self, epoch, logs=None):
         if not _finite(logs):
-            print(f"\nEpoch {epoch + 1}: non-finite metrics; keeping the last good checkpoint {self.filepath}.")
+            kept = (f"keeping the last good checkpoint {self.filepath}" if os.path.exists(self.filepath)
+                    else "not saving it; no checkpoint has been written yet")
+            print(f"\nEpoch {epoch + 1}: non-finite metrics; {kept}.")
             return
         super().on_epoch_end(epoch, logs)
 

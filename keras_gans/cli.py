@@ -5,30 +5,114 @@
 
 Options that several commands take (--dataset and --data-dir, --seed, --set KEY=VALUE) are defined once, on
 parent parsers (`argparse` `parents=`), so their names, types and defaults cannot drift apart between commands.
+
+Nothing lost, nothing silent: `train` never writes into a directory that holds a run unless told to continue
+it (--resume) or to replace it (--overwrite), records the options of a run in OUT/run.json so that --resume
+can refuse options that would change what the run is, and on SIGINT / SIGTERM stops at the next step, saves
+a checkpoint it can resume from and says how. Every error a user's input can cause is one line on stderr
+and exit status 2 (`--debug` shows the traceback instead); numbers are checked when the options are parsed.
 """
 import argparse
 import ast
 import json
+import math
 import os
+import shlex
+import signal
 import sys
+import threading
 import time
+
+# Samples one command may hold as float32: a request beyond it is a typo (a zero too many) far more often
+# than a wish, and would otherwise end, minutes later, in the kernel's out-of-memory killer.
+MEMORY_LIMIT = 4 * 2**30
+# The smallest images `train` makes models for (MNIST-like): the bound --n can be checked against before a
+# checkpoint says its real image shape.
+SMALLEST_IMAGE = (28, 28, 1)
+DEBUG_HINT = "(--debug shows the traceback)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose errors are one line, like every other error of the command line: argparse's
+    own put the usage message first, which for `train` is a dozen lines that bury the one that matters."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _option(text):
     key, sep, value = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY a constructor argument, got {text!r}")
     try:
         return key, ast.literal_eval(value)
     except (ValueError, SyntaxError):
         return key, value
 
 
+def _integer(minimum, maximum=None):
+    """An argparse type: a whole number in [minimum, maximum]."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_number(text):
+    """An argparse type for learning rates: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def memory_error(count, shape, what):
+    """Why `count` float32 samples of `shape` are more than MEMORY_LIMIT, or None if they are not."""
+    size = 4 * count * math.prod(shape)
+    if size <= MEMORY_LIMIT:
+        return None
+    return (f"{count} {what} {'x'.join(map(str, shape))} would need {size / 2**30:.1f} GiB as float32, more "
+            f"than the {MEMORY_LIMIT // 2**30} GiB one command may use")
+
+
+def _sample_count(shape, what):
+    """An argparse type for --n: at least 1, and few enough samples of `shape` to fit in MEMORY_LIMIT."""
+    at_least_one = _integer(1)
+
+    def parse(text):
+        count = at_least_one(text)
+        error = memory_error(count, shape, what)
+        if error:
+            raise argparse.ArgumentTypeError(error)
+        return count
+
+    return parse
+
+
+def _check_memory(count, shape, options):
+    """The same bound once a checkpoint has said its real image shape."""
+    error = memory_error(count, tuple(shape), "images of")
+    if error:
+        raise ValueError(f"{options}: {error}; ask for fewer.")
+
+
 # ------------------------------------------------------------------------------------ shared options
-def _data_options(dataset_help=None, data_dir_help="directory with IDX files (train-images-idx3-ubyte.gz, ...)"):
+def _data_options(dataset_help=None, data_dir_help="directory with IDX files (train-images-idx3-ubyte.gz, ...)",
+                  dataset_default="fashion_mnist"):
     """--dataset and --data-dir, for the commands that read image data; the help says what each reads it for."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--dataset", default="fashion_mnist", help=dataset_help)
+    parent.add_argument("--dataset", default=dataset_default, help=dataset_help)
     parent.add_argument("--data-dir", help=data_dir_help)
     return parent
 
@@ -41,9 +125,18 @@ def _constructor_options(help_text="any other constructor argument of the varian
     return parent
 
 
-def _seed_option():
+def _seed_option(default=0):
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--seed", type=int, default=0)
+    parent.add_argument("--seed", type=_integer(0, 2**31 - 1), default=default,
+                        help=None if default is not None else "seed of the run (default: 0)")
+    return parent
+
+
+def _debug_option():
+    """--debug after the command as well as before it; SUPPRESS, so that it does not reset the global one."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an error instead of one line")
     return parent
 
 
@@ -51,78 +144,95 @@ def _parser():
     from .networks import architectures
     from .variants import VARIANTS
 
-    seed = _seed_option()
-    parser = argparse.ArgumentParser(prog="keras-gans", description="Train and sample Keras GANs.")
+    seed, debug = _seed_option(), _debug_option()
+    positive = _integer(1)
+    parser = _Parser(prog="keras-gans", description="Train and sample Keras GANs.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    # train's options that shape a run default to None: --resume must tell an option given on the command
+    # line (compared with the run's) from one left out (the run's value is used); RUN_DEFAULTS fills them in.
     train_parser = commands.add_parser(
         "train", help="train a variant; writes sample grids and a .keras checkpoint",
-        parents=[_data_options("TFDS name (mnist, cifar10, ...); fashion_mnist reads Debian's offline copy if "
-                               "installed"),
+        parents=[_data_options("TFDS name (mnist, cifar10, ...; default: fashion_mnist); fashion_mnist reads "
+                               "Debian's offline copy if installed", dataset_default=None),
                  _constructor_options("any other constructor argument of the variant, e.g. --set loss=minimax "
                                       "--set d_steps=2"),
-                 seed])
+                 _seed_option(default=None), debug])
     train_parser.add_argument("variant", choices=sorted(VARIANTS))
-    train_parser.add_argument("--split", default="train")
-    train_parser.add_argument("--epochs", type=int, default=1)
-    train_parser.add_argument("--steps-per-epoch", type=int, help="generator steps per epoch (default: the whole split)")
-    train_parser.add_argument("--batch-size", type=int, default=64, help="real examples per discriminator update")
-    train_parser.add_argument("--labeled-per-class", type=int, metavar="N",
+    train_parser.add_argument("--split", help="default: train")
+    train_parser.add_argument("--epochs", type=positive, default=1)
+    train_parser.add_argument("--steps-per-epoch", type=positive,
+                              help="generator steps per epoch (default: the whole split)")
+    train_parser.add_argument("--batch-size", type=positive,
+                              help="real examples per discriminator update (default: 64)")
+    train_parser.add_argument("--labeled-per-class", type=positive, metavar="N",
                               help="semi-supervised (catgan, sgan): each step adds a batch from a subset of N labeled "
                                    "examples per class to the batch of unlabeled ones (N=10: 100 labels)")
-    train_parser.add_argument("--d-lr", type=float, help="discriminator learning rate (default: the variant's)")
-    train_parser.add_argument("--g-lr", type=float, help="generator learning rate (default: the variant's)")
-    train_parser.add_argument("--latent-dim", type=int)
+    train_parser.add_argument("--d-lr", type=_positive_number,
+                              help="discriminator learning rate (default: the variant's)")
+    train_parser.add_argument("--g-lr", type=_positive_number, help="generator learning rate (default: the variant's)")
+    train_parser.add_argument("--latent-dim", type=positive)
     train_parser.add_argument("--architecture", choices=architectures())
-    train_parser.add_argument("--no-xla", action="store_true", help="train without XLA compilation")
-    train_parser.add_argument("--sample-every", type=int, default=1, help="write a sample grid every N epochs")
+    train_parser.add_argument("--no-xla", action="store_true", default=None, help="train without XLA compilation")
+    train_parser.add_argument("--sample-every", type=positive, help="write a sample grid every N epochs (default: 1)")
     train_parser.add_argument("--out", default="runs/latest", help="output directory")
     train_parser.add_argument("--resume", action="store_true",
                               help="continue the run in --out from its checkpoint (optimizer state, step counter "
-                                   "and noise included) for --epochs more epochs")
-    train_parser.add_argument("--verbose", default="auto", help="Keras progress: auto, 0, 1 or 2")
+                                   "and noise included) for --epochs more epochs; options left out are the run's, "
+                                   "and only --d-lr, --g-lr, --no-xla, --sample-every, --epochs and --verbose may "
+                                   "differ from them")
+    train_parser.add_argument("--overwrite", action="store_true",
+                              help="replace the run in --out (its model.keras, history.csv, samples/ and run.json)")
+    train_parser.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="auto",
+                              help="Keras progress: auto, 0, 1 or 2")
     train_parser.set_defaults(run=train)
 
     sample_parser = commands.add_parser(
         "sample", help="write a grid of samples from a checkpoint",
-        parents=[_data_options("training images for --nearest", "directory with IDX files, for --nearest"), seed])
+        parents=[_data_options("training images for --nearest", "directory with IDX files, for --nearest"), seed,
+                 debug])
     sample_parser.add_argument("checkpoint")
-    sample_parser.add_argument("--n", type=int, default=100,
+    sample_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=100,
                                help="samples (rows of n // classes for conditional models and infoGAN)")
-    sample_parser.add_argument("--columns", type=int)
+    sample_parser.add_argument("--columns", type=positive)
     sample_parser.add_argument("--out", default="samples.png")
     sample_parser.add_argument("--nearest", action="store_true",
                                help="pair each sample with its nearest training image (L2 in pixel space)")
-    sample_parser.add_argument("--interpolate", type=int, metavar="ROWS",
+    sample_parser.add_argument("--interpolate", type=positive, metavar="ROWS",
                                help="walk the latent space: ROWS lines between random latent points (slerp for a "
                                     "normal prior), labels or codes fixed along each row")
-    sample_parser.add_argument("--steps", type=int, default=10, help="images per interpolation or traversal row")
-    sample_parser.add_argument("--traverse", type=int, metavar="CODE",
+    sample_parser.add_argument("--steps", type=_integer(2), default=10,
+                               help="images per interpolation or traversal row (at least 2: the two ends)")
+    sample_parser.add_argument("--traverse", type=_integer(0), metavar="CODE",
                                help="infoGAN: rows = values of the categorical code, columns = continuous code CODE "
                                     "swept over [-2, 2] (--steps columns)")
     sample_parser.set_defaults(run=sample)
 
     # The toy command's --dataset names a 2-D mixture, not image data: it takes no _data_options.
     toy_parser = commands.add_parser("toy", help="mode coverage on a 2-D mixture of Gaussians (ring or grid)",
-                                     parents=[_constructor_options(), seed])
+                                     parents=[_constructor_options(), seed, debug])
     toy_parser.add_argument("variant", choices=sorted(VARIANTS))
     toy_parser.add_argument("--dataset", choices=("ring", "grid"), default="ring",
                             help="ring: 8 Gaussians on a circle; grid: 25 Gaussians on a 5 x 5 grid")
-    toy_parser.add_argument("--steps", type=int, default=5000, help="generator steps")
-    toy_parser.add_argument("--batch-size", type=int, default=128, help="real samples per discriminator update")
-    toy_parser.add_argument("--latent-dim", type=int, default=16)
-    toy_parser.add_argument("--n", type=int, default=2500, help="samples drawn for the metrics")
-    toy_parser.add_argument("--plot-every", type=int, help="also write a scatter PNG every N steps")
-    toy_parser.add_argument("--size", type=int, default=256, help="scatter PNG size in pixels")
+    toy_parser.add_argument("--steps", type=positive, default=5000, help="generator steps")
+    toy_parser.add_argument("--batch-size", type=positive, default=128, help="real samples per discriminator update")
+    toy_parser.add_argument("--latent-dim", type=positive, default=16)
+    toy_parser.add_argument("--n", type=_sample_count((2,), "points of dimension"), default=2500,
+                            help="samples drawn for the metrics")
+    toy_parser.add_argument("--plot-every", type=positive, help="also write a scatter PNG every N steps")
+    toy_parser.add_argument("--size", type=_integer(16, 8192), default=256, help="scatter PNG size in pixels")
     toy_parser.add_argument("--out", default="runs/toy", help="output directory for the PNGs")
     toy_parser.set_defaults(run=toy)
 
     bench_parser = commands.add_parser("bench", help="training speed of variants (XLA on/off), optionally vs PyTorch",
-                                       parents=[_data_options(data_dir_help="directory with IDX files")])
+                                       parents=[_data_options(data_dir_help="directory with IDX files"), debug])
     bench_parser.add_argument("variants", nargs="*", metavar="VARIANT", help="variants to time (default: all)")
-    bench_parser.add_argument("--batch-size", type=int, default=64, help="real examples per discriminator update")
-    bench_parser.add_argument("--steps", type=int, default=200, help="timed fit steps (generator updates) per run")
-    bench_parser.add_argument("--warmup", type=int, default=3, help="untimed first steps (compilation), reported apart")
+    bench_parser.add_argument("--batch-size", type=positive, default=64,
+                              help="real examples per discriminator update")
+    bench_parser.add_argument("--steps", type=positive, default=200, help="timed fit steps (generator updates) per run")
+    bench_parser.add_argument("--warmup", type=_integer(0), default=3,
+                              help="untimed first steps (compilation), reported apart")
     bench_parser.add_argument("--xla", choices=("both", "on", "off"), default="both")
     bench_parser.add_argument("--compare-torch", action="store_true",
                               help='also time the PyTorch baseline (pip install "keras-gans[benchmark]")')
@@ -131,27 +241,67 @@ def _parser():
 
     evaluate_parser = commands.add_parser(
         "evaluate", help="sample quality against the real test set: classifier-FID, KID, IS-style score, coverage, ...",
-        parents=[_data_options("real data to compare with"), seed])
+        parents=[_data_options("real data to compare with"), seed, debug])
     evaluate_parser.add_argument("checkpoint", nargs="?", help=".keras checkpoint (optional with --train-classifier)")
-    evaluate_parser.add_argument("--n", type=int, default=10000, help="generated samples to compare")
+    evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=10000,
+                                 help="generated samples to compare")
     evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the cached Fashion-MNIST one)")
     evaluate_parser.add_argument("--train-classifier", action="store_true",
                                  help="train the classifier on the real training set and cache it (then evaluate "
                                       "CHECKPOINT, if given)")
     evaluate_parser.add_argument("--auto-train", action="store_true", help="train and cache the classifier if missing")
-    evaluate_parser.add_argument("--classifier-epochs", type=int, default=8)
+    evaluate_parser.add_argument("--classifier-epochs", type=positive, default=8)
     evaluate_parser.add_argument("--inception", action="store_true",
                                  help="also the standard Inception FID (needs the ImageNet InceptionV3 weights; "
                                       "skipped with a message when they cannot be had)")
     evaluate_parser.add_argument("--parzen", action="store_true",
                                  help="also the GAN paper's Parzen window log-likelihood of the test set (unreliable "
                                       "in high dimensions; for comparison with published numbers)")
+    evaluate_parser.add_argument("--samples", metavar="FILE.npy",
+                                 help="score these samples (float (n, H, W, C) in [-1, 1] or uint8, e.g. written by "
+                                      "python -m keras_gans.torch_baseline --train) instead of a checkpoint's")
     evaluate_parser.add_argument("--json", help="also write the numbers to this JSON file")
     evaluate_parser.set_defaults(run=evaluate)
     return parser
 
 
+def _check_output_file(path, option, create_directory=False):
+    """Fail before any computation when the file an option names cannot be written: the path is a directory,
+    its directory is missing (unless the command creates it), or the nearest existing one is a file or
+    read-only."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{option} {path!r} is a directory; name a file in it.")
+    directory = existing = os.path.dirname(os.path.abspath(path))
+    if not create_directory and not os.path.isdir(directory):
+        raise FileNotFoundError(f"{option} {path!r}: the directory {directory!r} does not exist.")
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise NotADirectoryError(f"{option} {path!r}: {existing!r} is a file, not a directory.")
+    if not os.access(existing, os.W_OK):
+        raise PermissionError(f"{option} {path!r}: the directory {existing!r} is not writable.")
+
+
 # -------------------------------------------------------------------------------------------- train
+# What OUT/run.json records: every option that shaped the run -- the value given, else this default (after
+# building the model, latent_dim, architecture and the learning rates are the model's own).
+RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", "batch_size": 64,
+                "labeled_per_class": None, "latent_dim": None, "architecture": None, "options": {}, "seed": 0,
+                "d_lr": None, "g_lr": None, "no_xla": False, "steps_per_epoch": None, "sample_every": 1}
+# The options --resume may change (applied to the loaded model, or read only by this command); any other
+# that differs from the run's would make the continued run a different run, and is refused.
+CHANGEABLE_ON_RESUME = ("d_lr", "g_lr", "no_xla", "sample_every")
+FLAGS = {**{key: "--" + key.replace("_", "-") for key in RUN_DEFAULTS}, "options": "--set"}
+# A run's files, which --overwrite removes (and nothing else in OUT); their atomic writes' leftovers, hidden
+# ".NAME.<random>.tmp..." siblings of a process killed mid-write, go with them.
+RUN_FILES = ("model.keras", "history.csv", "samples", "run.json")
+# --set keys that are options of their own: what to do instead.
+OWN_OPTIONS = {"seed": "use --seed", "latent_dim": "use --latent-dim", "architecture": "use --architecture"}
+TOY_OWN_OPTIONS = {**OWN_OPTIONS, "architecture": "the toy's networks are its own (architecture 'toy')"}
+# What keras.Model itself takes besides a game's arguments.
+KERAS_MODEL_ARGUMENTS = ["name", "dtype", "trainable"]
+
+
 def _with_learning_rate(optimizer, learning_rate):
     if learning_rate is None:
         return optimizer
@@ -181,41 +331,295 @@ def completed_epochs(model, dataset, steps_per_epoch=None):
     return int(model.step_counter) // steps_per_epoch
 
 
-def train(args):
+def _plain(value):
+    """`value` as run.json holds it (tuples as lists, anything JSON lacks as its repr), so that what is given
+    compares equal with what was recorded."""
+    return json.loads(json.dumps(value, default=repr))
+
+
+def _show(value):
+    return "none" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+def _given(args):
+    """The run-shaping options given on the command line (the ones that are not None), as run.json holds them."""
+    given = {key: getattr(args, key) for key in RUN_DEFAULTS if key != "options" and getattr(args, key) is not None}
+    if args.options:
+        given["options"] = dict(args.options)
+    if given.get("data_dir"):
+        given["data_dir"] = os.path.abspath(given["data_dir"])
+    return _plain(given)
+
+
+def _differences(run, given, variant):
+    """One `OPTION: run has X, given Y` per option given that --resume may not change."""
+    found = [] if run.get("variant", variant) == variant else [f"variant: run has {run['variant']}, given {variant}"]
+    for key, value in given.items():
+        if key in CHANGEABLE_ON_RESUME:
+            continue
+        if key == "options":
+            recorded = run.get("options", {})
+            for option, wanted in value.items():
+                if option not in recorded:
+                    found.append(f"--set {option}: run has the variant's default, given {_show(wanted)}")
+                elif recorded[option] != wanted:
+                    found.append(f"--set {option}: run has {_show(recorded[option])}, given {_show(wanted)}")
+        elif run.get(key, RUN_DEFAULTS[key]) != value:
+            found.append(f"{FLAGS[key]}: run has {_show(run.get(key, RUN_DEFAULTS[key]))}, given {_show(value)}")
+    return found
+
+
+def _leftover(name):
+    """Whether a file in OUT is one of a run's files, or the leftover of an atomic write of one."""
+    return name in RUN_FILES or any(name.startswith(f".{file}.") and ".tmp" in name for file in RUN_FILES)
+
+
+def _remove_run(out, leftovers_only=False):
+    """Remove the run's files from `out` (--overwrite), or only the leftovers of killed writes (--resume)."""
+    import shutil
+
+    for name in os.listdir(out):
+        if _leftover(name) and (name.startswith(".") or not leftovers_only):
+            path = os.path.join(out, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
+
+
+def _prepare_out(args):
+    """Check --out against --resume / --overwrite before anything is loaded; returns the run's run.json
+    (a dict; {} for a new run or a run from before run.json)."""
+    out, checkpoint = args.out, os.path.join(args.out, "model.keras")
+    if args.resume and args.overwrite:
+        raise ValueError("--resume continues the run in --out and --overwrite replaces it: pass one of them.")
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise NotADirectoryError(f"--out {out!r} is a file, not a directory.")
+    previous = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    if args.resume:
+        if not os.path.isfile(checkpoint):
+            if "run.json" in previous:
+                raise FileNotFoundError(f"{out!r} has no checkpoint to resume: the run stopped before its first "
+                                        f"checkpoint; start it again with --overwrite.")
+            raise FileNotFoundError(f"Nothing to resume: no checkpoint {checkpoint!r}; start a new run without "
+                                    f"--resume.")
+    elif previous and not args.overwrite:
+        raise FileExistsError(f"--out {out!r} already holds a run ({', '.join(previous[:4])}"
+                              f"{', ...' if len(previous) > 4 else ''}): pass --resume to continue it or --overwrite "
+                              f"to replace it.")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"Cannot create --out {out!r}: {error.strerror}.") from error
+    if not os.access(out, os.W_OK):
+        raise PermissionError(f"--out {out!r} is not writable.")
+    path = os.path.join(out, "run.json")
+    if not args.resume or not os.path.isfile(path):
+        return {}
+    try:
+        with open(path) as f:
+            run = json.load(f)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Cannot read {path!r} ({error}); it records the options of the run that --resume "
+                         f"continues.") from error
+    if not isinstance(run, dict):
+        raise ValueError(f"{path!r} does not hold the options of a run.")
+    return run
+
+
+def _resolve(args):
+    """Fill in the options left out (None): on --resume the run's (after refusing any given one that differs
+    from it and may not change), else RUN_DEFAULTS. Returns (the run's record, the options given)."""
+    run = _prepare_out(args)
+    given = _given(args)
+    if args.resume and not run:
+        print(f"Note: {args.out} has no run.json (a run from an older keras-gans): the options given are not "
+              f"checked against the run's; one is written now.")
+    differences = _differences(run, given, args.variant) if run else []
+    if differences:
+        raise ValueError(f"--resume: {args.out} was trained with other options ({'; '.join(differences)}); leave "
+                         f"them out (the run's are used) or start a new run with --overwrite.")
+    config = {**RUN_DEFAULTS, **{key: run[key] for key in RUN_DEFAULTS if key in run}, **given}
+    for key, value in config.items():
+        if key != "options":
+            setattr(args, key, value)
+    return config, given
+
+
+def _constructor_arguments(variant):
+    """(the game's own keyword arguments, those GANModel takes for every game), from the signatures."""
+    import inspect
+
+    from .base import GANModel
+
+    def keywords(cls):
+        return [name for name, parameter in inspect.signature(cls.__init__).parameters.items()
+                if parameter.kind == parameter.KEYWORD_ONLY]
+
+    own = [name for cls in variant.__mro__ if issubclass(cls, GANModel) and cls is not GANModel
+           for name in keywords(cls)]
+    return list(dict.fromkeys(own)), keywords(GANModel)
+
+
+def _check_set_options(options, variant, own_options=OWN_OPTIONS):
+    """Each --set key, before any data is read: one a variant takes, and not one with an option of its own."""
+    own, common = _constructor_arguments(variant)
+    for key in options:
+        if key in own_options:
+            raise ValueError(f"--set {key}: {own_options[key]}.")
+        if key in ("image_shape", "generator", "discriminator"):
+            raise ValueError(f"--set {key}: {'the data decide it' if key == 'image_shape' else 'networks are built'}"
+                             f" by the command; choose them with --architecture.")
+        if key not in own + common + KERAS_MODEL_ARGUMENTS:
+            settable = [name for name in own + common if name not in own_options and name != "image_shape"]
+            raise ValueError(f"--set {key}: {variant.__name__} takes no argument {key!r}; it takes "
+                             f"{', '.join(settable)}.")
+
+
+def _build(variant, images, labels, args):
+    """The new model, its --set options translated into one clear error each."""
+    options = dict(args.options)
+    for key in ("latent_dim", "architecture"):
+        if getattr(args, key):
+            options[key] = getattr(args, key)
+    try:
+        return variant.for_data(images, labels, seed=args.seed, **options)
+    except TypeError as error:
+        # A game that sets a GANModel argument itself (WGAN: d_steps from n_critic) gets it twice.
+        twice = [key for key in options if f"multiple values for keyword argument '{key}'" in str(error)]
+        if twice:
+            raise ValueError(f"--set {twice[0]}: {variant.__name__} sets {twice[0]} itself; its own options are "
+                             f"{', '.join(_constructor_arguments(variant)[0]) or 'none'}.") from error
+        if not args.options:
+            raise
+        raise ValueError(f"--set {_show_options(args.options)}: {error}") from error
+    except ValueError as error:
+        if not args.options:
+            raise
+        # The constructor's message names the argument, but not that it came from --set.
+        raise ValueError(f"--set {_show_options(args.options)}: {error}") from error
+
+
+def _show_options(options):
+    return " ".join(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}" for key, value in options)
+
+
+def _learning_rate(optimizer):
     import keras
 
-    from . import callbacks, data
-    from .classifying import ClassifierMixin
+    try:  # float32 in the optimizer: 7 digits say it all (2e-4, not 0.00019999999494757503)
+        return float(f"{float(keras.ops.convert_to_numpy(optimizer.learning_rate)):.7g}")
+    except Exception:  # a schedule, or an optimizer that keeps it elsewhere: nothing to record
+        return None
+
+
+class _StopOnSignal:
+    """SIGINT and SIGTERM while `train` runs: the handler only notes the signal (training stops at the next
+    step, see `callback`); a second one while the checkpoint is being saved is noted again and changes
+    nothing, so the save is never interrupted half-way. The previous handlers come back when `train` ends."""
+
+    def __init__(self):
+        self.received, self._previous = None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # Python lets only that thread set handlers
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._note)
+        return self
+
+    def _note(self, number, frame):
+        # Nothing else here: printing from a handler can interrupt a print to the same stream.
+        if self.received is None:
+            self.received = number
+
+    def __exit__(self, *exc_info):
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    @property
+    def name(self):
+        return signal.Signals(self.received).name
+
+    def callback(self):
+        """A Keras callback that stops `fit` at the next batch end (or epoch end) after a signal, and keeps
+        the last logs, by which the checkpoint after it is judged."""
+        import keras
+
+        stop = self
+
+        class StopOnSignal(keras.callbacks.Callback):
+            logs = None
+
+            def _check(self, logs):
+                self.logs = logs
+                if stop.received is not None and not self.model.stop_training:
+                    print(f"\n{stop.name}: stopping after this step and saving a checkpoint ...", file=sys.stderr,
+                          flush=True)
+                    self.model.stop_training = True
+
+            def on_train_batch_end(self, batch, logs=None):
+                self._check(logs)
+
+            def on_epoch_end(self, epoch, logs=None):
+                self._check(logs)
+
+        return StopOnSignal()
+
+
+def train(args):
+    with _StopOnSignal() as stop:
+        return _train(args, stop)
+
+
+def _train(args, stop):
     from .variants import VARIANTS
 
+    # The options alone first, then --out, then the data: the cheapest check that can fail comes first.
     variant = VARIANTS[args.variant]
     _check_labeled_per_class(args, variant)
+    _check_set_options(dict(args.options), variant)
+    config, given = _resolve(args)
+    import keras
+
+    from . import atomic, callbacks, data
+    from .classifying import ClassifierMixin
+
     keras.utils.set_random_seed(args.seed)
     images, labels = data.load_arrays(args.dataset, args.split, args.data_dir)
     images = data.check_images(images)
-    options = dict(args.options)
     dataset = variant.training_dataset(images, labels, args.batch_size, args.labeled_per_class, args.seed)
-    if args.latent_dim:
-        options["latent_dim"] = args.latent_dim
-    if args.architecture:
-        options["architecture"] = args.architecture
-    os.makedirs(args.out, exist_ok=True)
     checkpoint = os.path.join(args.out, "model.keras")
     history_path = os.path.join(args.out, "history.csv")
     initial_epoch = 0
     if args.resume:  # load_model restores the compiled optimizers too
         model = variant.load(checkpoint)
         initial_epoch = completed_epochs(model, dataset, args.steps_per_epoch)
+        changes = []
+        for key, optimizer in (("d_lr", model.d_optimizer), ("g_lr", model.g_optimizer)):
+            if given.get(key) is not None and given[key] != _learning_rate(optimizer):
+                changes.append(f"{FLAGS[key]} {_learning_rate(optimizer)} -> {given[key]}")
+                optimizer.learning_rate = given[key]
+        if given.get("no_xla") and model.jit_compile:
+            changes.append("XLA off")
+            model.compile(d_optimizer=model.d_optimizer, g_optimizer=model.g_optimizer, jit_compile=False)
+        if changes:
+            print(f"Resuming with {', '.join(changes)}.")
+        _remove_run(args.out, leftovers_only=True)
     else:
-        model = variant.for_data(images, labels, seed=args.seed, **options)
+        model = _build(variant, images, labels, args)
         d_optimizer, g_optimizer = model.default_optimizers()
         model.compile(d_optimizer=_with_learning_rate(d_optimizer, args.d_lr),
                       g_optimizer=_with_learning_rate(g_optimizer, args.g_lr),
                       jit_compile=False if args.no_xla else "auto")
+        # Only now, with the new run ready to start, does the old one go.
+        _remove_run(args.out)
+    atomic.write_json({"variant": args.variant, **config, "latent_dim": model.latent_dim,
+                       "architecture": model.architecture, "d_lr": _learning_rate(model.d_optimizer),
+                       "g_lr": _learning_rate(model.g_optimizer)}, os.path.join(args.out, "run.json"), indent=2)
     grid = callbacks.SampleGrid(os.path.join(args.out, "samples"), every=args.sample_every, seed=args.seed)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
     print(f"Training {variant.__name__} on {args.dataset} ({len(images)} examples of shape {images.shape[1:]}), "
-          f"XLA {'on' if model.jit_compile else 'off'}, output in {args.out}/")
+          f"XLA {'on' if model.jit_compile else 'off'}, output in {args.out}/", flush=True)
     validation = None
     # A semi-supervised game trained without labels has classes that need not match the real ones.
     labeled = args.labeled_per_class or variant.label_mode != "semi_supervised"
@@ -223,12 +627,24 @@ def train(args):
         # The classifier the game trains, measured on real labeled test images after every epoch.
         validation = data.from_arrays(*data.load_arrays(args.dataset, "test", args.data_dir), batch_size=500,
                                       shuffle=False, drop_remainder=False)
+    watcher = stop.callback()
     start = time.perf_counter()
-    history = model.fit(dataset, epochs=initial_epoch + args.epochs, initial_epoch=initial_epoch,
-                        steps_per_epoch=args.steps_per_epoch, verbose=verbose, validation_data=validation,
-                        callbacks=[callbacks.TerminateOnNaN(), grid, callbacks.FiniteCheckpoint(checkpoint),
-                                   keras.callbacks.CSVLogger(history_path, append=args.resume)])
+    history = None
+    if stop.received is None:  # a signal during the setup: nothing to train, but a checkpoint to resume from
+        history = model.fit(dataset, epochs=initial_epoch + args.epochs, initial_epoch=initial_epoch,
+                            steps_per_epoch=args.steps_per_epoch, verbose=verbose, validation_data=validation,
+                            callbacks=[callbacks.TerminateOnNaN(), grid, callbacks.FiniteCheckpoint(checkpoint),
+                                       callbacks.CSVLogger(history_path, append=args.resume), watcher])
     seconds = time.perf_counter() - start
+    finite = callbacks._finite(watcher.logs)
+    if stop.received is not None:
+        return _stopped(args, stop, model, dataset, checkpoint, initial_epoch, finite)
+    if not finite:
+        kept = (f"{checkpoint} holds the last epoch with finite metrics" if os.path.isfile(checkpoint) else
+                "no epoch ended with finite metrics, so no checkpoint was written")
+        print(f"keras-gans train: error: training diverged (non-finite metrics, see above); {kept}. Try lower "
+              f"learning rates (--d-lr, --g-lr).", file=sys.stderr)
+        return 1
     print(f"Trained {args.epochs} epoch(s) in {seconds:.0f} s. Samples: {grid.paths[-1] if grid.paths else 'none'}; "
           f"checkpoint: {checkpoint}")
     if validation is not None:
@@ -238,13 +654,54 @@ def train(args):
     return 0
 
 
+def _stopped(args, stop, model, dataset, checkpoint, initial_epoch, finite):
+    """After a signal: save where the run got to (unless its last metrics were not finite: then the last good
+    checkpoint stays), say how to go on, and exit 128 + the signal's number, as a shell reports it."""
+    from . import atomic
+
+    if finite:
+        atomic.save_model(model, checkpoint)
+    step = int(model.step_counter.numpy())
+    if not os.path.isfile(checkpoint):
+        print(f"Stopped by {stop.name} at step {step}; no checkpoint with finite metrics was written, so there is "
+              f"nothing to resume.", file=sys.stderr)
+        return 128 + stop.received
+    saved = f"checkpoint {checkpoint}" if finite else f"the last good checkpoint {checkpoint} (metrics were not finite)"
+    try:
+        remaining = max(1, initial_epoch + args.epochs - completed_epochs(model, dataset, args.steps_per_epoch))
+    except ValueError:  # data of unknown length and no --steps-per-epoch: --resume will say so itself
+        remaining = args.epochs
+    # The options left out are the run's (run.json): --out and --resume say all there is to say.
+    command = shlex.join(["keras-gans", "train", args.variant, "--out", args.out, "--resume",
+                          "--epochs", str(remaining)])
+    print(f"Stopped by {stop.name} at step {step}; kept {saved}. Continue with: {command}", file=sys.stderr)
+    return 128 + stop.received
+
+
 # ------------------------------------------------------------------------------------------- sample
+def _grid_size(args, model):
+    """(images the grid of `args` draws from `model`, the options that ask for them)."""
+    rows = model.condition_classes()
+    if args.interpolate:
+        return args.interpolate * args.steps, "--interpolate x --steps"
+    if args.traverse is not None:
+        return (rows or 1) * args.steps, "--steps"
+    if args.nearest:
+        return 2 * args.n, "--n"
+    if rows is None:
+        return args.n, "--n"
+    return rows * (args.columns or max(1, args.n // rows)), "--n / --columns"
+
+
 def sample(args):
     from . import data, sampling
     from .base import GANModel
     from .images import save_grid
 
+    _check_output_file(args.out, "--out", create_directory=True)
     model = GANModel.load(args.checkpoint)
+    count, options = _grid_size(args, model)
+    _check_memory(count, model.image_shape, options)
     if args.interpolate:
         images, columns = sampling.interpolation_grid(model, rows=args.interpolate, steps=args.steps,
                                                       seed=args.seed), args.steps
@@ -264,13 +721,44 @@ def sample(args):
 
 
 # ----------------------------------------------------------------------------------------- evaluate
+def _check_classifier(classifier, path):
+    """A .keras file of another kind given as --classifier: one line, not a failure deep in the metrics."""
+    from .base import GANModel
+
+    if isinstance(classifier, GANModel):
+        raise ValueError(f"--classifier {path!r} is a GAN checkpoint ({type(classifier).__name__}), not a quality "
+                         f"classifier; pass that as CHECKPOINT, and as --classifier the file of `keras-gans evaluate "
+                         f"--train-classifier` (or leave --classifier out).")
+    if not getattr(classifier, "inputs", None) or len(classifier.outputs) != 1:
+        raise ValueError(f"--classifier {path!r} is not a quality classifier (a Keras model from images to class "
+                         f"probabilities); make one with `keras-gans evaluate --train-classifier`.")
+
+
+def _load_samples(path):
+    """The samples of a .npy file, for evaluate --samples: one clear error for anything else."""
+    import numpy as np
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--samples: no file at {path!r}.")
+    try:
+        samples = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise ValueError(f"--samples {path!r} is not a .npy array ({error}).") from None
+    if samples.ndim != 4 or not len(samples):
+        raise ValueError(f"--samples {path!r} holds an array of shape {samples.shape}; evaluate takes images "
+                         f"(n, height, width, channels).")
+    return samples
+
+
 def evaluate(args):
     """Optionally train and cache the quality classifier, then judge CHECKPOINT's samples against the real test
     set: print the numbers and, with --json, write them."""
-    from . import data
+    from . import atomic, data
     from .base import GANModel
     from .evaluation import classifier as classifiers, evaluate as evaluation
 
+    if args.json:
+        _check_output_file(args.json, "--json")
     classifier = None
     if args.train_classifier:
         path = args.classifier or classifiers.default_path(args.dataset)
@@ -280,20 +768,33 @@ def evaluate(args):
                                                         epochs=args.classifier_epochs, path=path)
         print(f"Quality classifier: test accuracy {100 * info['test_accuracy']:.2f}%, trained in "
               f"{info['seconds']:.0f} s, saved to {info['path']}")
-    if args.checkpoint is None:
+    if args.samples and (args.checkpoint or args.parzen):
+        raise ValueError("--samples scores a file of samples: pass it without a CHECKPOINT and without --parzen.")
+    if args.checkpoint is None and not args.samples:
         if args.train_classifier:
             return 0
-        raise ValueError("evaluate needs a CHECKPOINT (a .keras file from `keras-gans train`), or "
-                         "--train-classifier to train the quality classifier.")
-    model = GANModel.load(args.checkpoint)
+        raise ValueError("evaluate needs a CHECKPOINT (a .keras file from `keras-gans train`), --samples FILE.npy, "
+                         "or --train-classifier to train the quality classifier.")
+    if args.samples:
+        samples = _load_samples(args.samples)
+    else:
+        model = GANModel.load(args.checkpoint)
+        _check_memory(args.n, model.image_shape, "--n")
     if classifier is None:
         classifier = classifiers.load_classifier(args.classifier, args.dataset, train_if_missing=args.auto_train,
                                                  data_dir=args.data_dir, epochs=args.classifier_epochs)
+        _check_classifier(classifier, args.classifier or classifiers.default_path(args.dataset))
     if args.inception:
         print("Computing the Inception FID too (slow on a CPU) ...")
-    results = evaluation.evaluate_model(model, n=args.n, classifier=classifier, seed=args.seed, dataset=args.dataset,
-                                        data_dir=args.data_dir, inception=args.inception)
-    print(f"keras-gans evaluate {args.checkpoint} ({type(model).__name__})")
+    if args.samples:
+        results = evaluation.evaluate_samples(samples, classifier=classifier, seed=args.seed, dataset=args.dataset,
+                                              data_dir=args.data_dir, inception=args.inception)
+        results.pop("probabilities")
+        print(f"keras-gans evaluate --samples {args.samples} ({len(samples)} samples)")
+    else:
+        results = evaluation.evaluate_model(model, n=args.n, classifier=classifier, seed=args.seed,
+                                            dataset=args.dataset, data_dir=args.data_dir, inception=args.inception)
+        print(f"keras-gans evaluate {args.checkpoint} ({type(model).__name__})")
     print(evaluation.format_results(results))
     if args.parzen:
         from .evaluation.likelihood import parzen_evaluation
@@ -305,8 +806,7 @@ def evaluate(args):
               f"nats (sigma {found['sigma']:.3f}{', at the edge of the grid' if found['sigma_at_edge'] else ''}; "
               f"pixels in [0, 1]; unreliable in high dimensions, for comparison with the GAN paper only)")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+        atomic.write_json(results, args.json, indent=2)
     return 0
 
 
@@ -318,6 +818,8 @@ def bench(args):
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
         raise ValueError(f"Unknown variant(s) {', '.join(unknown)}; choose from {', '.join(sorted(VARIANTS))}.")
+    if args.json_path:
+        _check_output_file(args.json_path, "--json", create_directory=True)
     xla = {"both": (True, False), "on": (True,), "off": (False,)}[args.xla]
     rows = benchmark.run(args.variants or None, batch_size=args.batch_size, steps=args.steps, warmup=args.warmup,
                          xla=xla, compare_torch=args.compare_torch, dataset=args.dataset, data_dir=args.data_dir)
@@ -329,22 +831,45 @@ def bench(args):
 
 def toy(args):
     from . import toy as experiment
+    from .variants import VARIANTS
 
+    options = dict(args.options)
+    _check_set_options(options, VARIANTS[args.variant], TOY_OWN_OPTIONS)
     result = experiment.run(args.variant, args.dataset, steps=args.steps, batch_size=args.batch_size,
                             latent_dim=args.latent_dim, n_samples=args.n, seed=args.seed, out=args.out,
-                            plot_every=args.plot_every, size=args.size, options=dict(args.options))
+                            plot_every=args.plot_every, size=args.size, options=options)
     print(experiment.format_result(result))
     print(f"Scatter plot: {result['png']}")
     return 0
 
 
+def _one_line(error):
+    """An exception as one line: its message (a KeyError's without the quotes repr gives it), lines joined;
+    exceptions a user's input is not expected to cause also name their type."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip()) or type(error).__name__
+    if not isinstance(error, (ValueError, OSError, RuntimeError, KeyError, TypeError)):
+        text = f"{type(error).__name__}: {text}"
+    return f"{text} {DEBUG_HINT}" if not isinstance(error, (ValueError, OSError)) else text
+
+
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit:  # --help (0), or a usage error already printed as one line (2)
+        return exit.code
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        print(f"keras-gans {args.command}: error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:  # outside `train`, which stops cleanly by itself
+        if args.debug:
+            raise
+        print(f"keras-gans {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"keras-gans {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
 
 

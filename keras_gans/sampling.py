@@ -15,6 +15,16 @@ import math
 import numpy as np
 
 
+def check_counts(**counts):
+    """Raise one ValueError naming the first of `counts` (name=value; None skipped) that is not a whole
+    number >= 1: a zero or negative count would otherwise end deep inside numpy or Keras, or never end."""
+    for name, value in counts.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+
+
 def lerp(a, b, t):
     """(1 - t) a + t b for end points a, b (..., d) and fractions t (steps,) -> (..., steps, d)."""
     a, b, t = np.asarray(a, "float64"), np.asarray(b, "float64"), np.asarray(t, "float64")
@@ -53,6 +63,7 @@ def interpolation_inputs(model, rows=8, steps=10, seed=0, method=None, labels=No
     rows * steps entries, row-major. Row r goes from z_r^0 to z_r^1 (both from the model's prior, drawn
     from `seed`) in `steps` equal steps, both ends included; labels / codes are fixed per row.
     `method`: "slerp" or "lerp" (default: slerp for a normal prior, lerp for a uniform one)."""
+    check_counts(rows=rows, steps=steps)
     if steps < 2:
         raise ValueError(f"An interpolation needs at least 2 steps (its two end points); got {steps}.")
     method = method or ("slerp" if model.latent_prior == "normal" else "lerp")
@@ -82,6 +93,8 @@ def nearest_neighbours(queries, references, batch_size=1000):
         raise ValueError(f"Queries have {queries.shape[1]} values each but references {references.shape[1]}.")
     if not len(references):
         raise ValueError("No reference images to search.")
+    if not len(queries):
+        raise ValueError("No query images to search for.")
     norms = (references ** 2).sum(1)
     indices, distances = [], []
     for start in range(0, len(queries), batch_size):
@@ -109,6 +122,9 @@ def code_traversal_grid(model, code=0, categorical=0, steps=10, span=2.0, seed=0
     categorical code `categorical`, columns sweeping continuous code `code` over [-span, span]; z and the
     other codes are the same in every image (see `InfoGAN.code_traversal_inputs`). Returns numpy
     (values * steps, *image_shape), row-major. Models without such codes raise a ValueError."""
+    check_counts(steps=steps)
+    if steps < 2:
+        raise ValueError(f"A traversal needs at least 2 steps (the two ends of the sweep); got {steps}.")
     return model.generate_from(model.code_traversal_inputs(code, categorical, steps, span, seed))
 
 
@@ -117,6 +133,7 @@ def sample_grid(model, n=100, columns=None, seed=0):
     categorical input (class labels, infoGAN's first code) gets one row per value; others n samples in a
     square-ish grid. `n` counts all samples (rows of n // values for the row-wise grids, unless `columns`
     says); the same `seed` gives the same latent vectors, so grids of one run compare."""
+    check_counts(n=n, columns=columns)
     rows = model.condition_classes()
     if rows is None:
         return model.generate(n, seed=seed), columns or int(math.ceil(math.sqrt(n)))

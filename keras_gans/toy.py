@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from . import callbacks, data, images
 from .evaluation.modes import mode_metrics
+from .sampling import check_counts
 
 DEFAULTS = {"steps": 5000, "batch_size": 128, "latent_dim": 16, "n_samples": 2500}
 LABELLED_PER_MODE = 10
@@ -66,6 +67,7 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     """(model, setup): the variant with the toy networks for 2-D data, compiled with its own default
     optimizers, and the setup it is trained with (the game's `toy_setup`)."""
     _, cls = _variant(variant)
+    check_counts(latent_dim=latent_dim)
     centres, _ = data.toy_centres(dataset)
     plan = cls.toy_setup(len(centres))
     keras.utils.set_random_seed(seed)
@@ -87,6 +89,9 @@ def run(variant, dataset="ring", steps=DEFAULTS["steps"], batch_size=DEFAULTS["b
     included), samples (n_samples, 2) and png.
     """
     name, _ = _variant(variant)
+    # Checked first: steps=0 would make fit wait forever for a first step; the others fail deep in Keras.
+    check_counts(steps=steps, batch_size=batch_size, n_samples=n_samples, plot_every=plot_every, size=size,
+                 steps_per_execution=steps_per_execution)
     centres, sigma = data.toy_centres(dataset)
     scale = data.TOY_SCALE[dataset]
     model, plan = build(variant, dataset, latent_dim, seed, options)
