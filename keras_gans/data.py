@@ -4,10 +4,13 @@
 
 yields `(images, labels)`: float32 NHWC images scaled to [-1, 1] and int32 labels. Where the data come from:
 
-1. `data_dir`, if it holds IDX files (`train-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`, ...);
-2. for `fashion_mnist`, Debian's `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist/`),
+1. a folder of your own images (PNG, JPEG, BMP, GIF; class subfolders become labels), resized and cropped
+   with `image_size=` and `crop=`, in `color_mode=` "rgb" or "grayscale" (`load_folder`), or a .npz file;
+2. `data_dir`, if it holds IDX files (`train-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`, ...);
+3. for `fashion_mnist`, Debian's `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist/`),
    so an offline machine trains on the real data;
-3. otherwise TensorFlow Datasets by name (`mnist`, `cifar10`, ...), which downloads on first use.
+4. otherwise TensorFlow Datasets by name (`mnist`, `cifar10`, `celeb_a`, `lsun/bedroom`, ...), which
+   downloads on first use.
 
 A split is held in memory as uint8 and scaled per batch, which suits the small image datasets GANs are
 trained on here (Fashion-MNIST is 47 MB).
@@ -15,8 +18,10 @@ trained on here (Fashion-MNIST is 47 MB).
 import glob
 import gzip
 import os
+import warnings
 import zlib
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -105,11 +110,131 @@ def _load_tfds(name, split, data_dir):
     return images, np.concatenate([labels for _, labels in chunks]).astype("int32")
 
 
-def load_arrays(name, split="train", data_dir=None):
-    """The whole split as numpy arrays: (images as stored, usually uint8 NHWC; labels int32).
+# --------------------------------------------------------------------------------- your own images
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # what keras.utils.image_dataset_from_directory reads
+_GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
-    A `data_dir` that is given is the only place looked in -- its IDX files, or TensorFlow Datasets' copy of
-    `name` prepared there -- so a mistyped or incomplete directory is an error, never other data."""
+
+def _scan_images(directory):
+    """(image paths by class folder {class name or None: [paths]}, number of other files) of an image folder."""
+    entries = sorted(os.listdir(directory))
+    folders = [e for e in entries if os.path.isdir(os.path.join(directory, e))]
+    groups = {name: os.path.join(directory, name) for name in folders} if folders else {None: directory}
+    found, skipped = {}, 0
+    for name, folder in groups.items():
+        for root, _, files in sorted(os.walk(folder)):
+            for file in sorted(files):
+                if file.lower().endswith(IMAGE_EXTENSIONS):
+                    found.setdefault(name, []).append(os.path.join(root, file))
+                else:
+                    skipped += 1
+    if folders:
+        skipped += sum(1 for e in entries if e not in folders)  # loose files beside class folders are not read
+    return found, skipped
+
+
+def load_folder(directory, image_size=None, color_mode=None, crop="center", cache=None):
+    """Images from a folder, through `keras.utils.image_dataset_from_directory`: (uint8 (N, H, W, C), int32
+    labels or None).
+
+    Class subfolders (`folder/cats/*.png`, `folder/dogs/*.jpg`) become labels 0, 1, ... in sorted order; a
+    folder of images alone has no labels. `image_size` (an int or (height, width)) resizes every image --
+    `crop="center"` first cuts the largest centred region of that aspect ratio, `crop="resize"` squeezes the whole
+    image; without it all images must share one size. `color_mode` "rgb" or "grayscale" converts; without it
+    all images must be of one kind. `cache`, a path ending in .npz, keeps the decoded arrays there (written
+    once, atomically) for later loads with the same options. Files that are not images are skipped, with a
+    count; an unreadable image, an empty folder, mixed sizes or mixed colour modes are one clear error.
+    """
+    from PIL import Image
+
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"No image folder at {directory!r}.")
+    if crop not in ("center", "resize"):
+        raise ValueError(f"crop must be 'center' or 'resize', not {crop!r}.")
+    if color_mode not in (None, "rgb", "grayscale"):
+        raise ValueError(f"color_mode must be 'rgb' or 'grayscale', not {color_mode!r}.")
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    options = np.array([str(image_size), str(color_mode), crop])  # as asked, so that a cache hit needs no scan
+    if cache and os.path.exists(cache):
+        with np.load(cache) as stored:
+            if stored["options"].tolist() == options.tolist():
+                return stored["images"], (stored["labels"] if stored["labels"].size else None)
+    found, skipped = _scan_images(directory)
+    if not found:
+        raise ValueError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) in {directory!r} or its class folders.")
+    if skipped:
+        warnings.warn(f"Skipped {skipped} file(s) in {directory!r} that are not images ({', '.join(IMAGE_EXTENSIONS)}).",
+                      stacklevel=2)
+    sizes, modes = {}, {"grayscale": 0, "rgb": 0}
+    for path in (p for paths in found.values() for p in paths):
+        try:
+            with Image.open(path) as image:
+                image.verify()
+                size, mode = image.size, image.mode
+        except Exception as error:
+            raise ValueError(f"{path} is not a readable image ({type(error).__name__}: {error}); remove or replace "
+                             f"it.") from None
+        sizes[size] = sizes.get(size, 0) + 1
+        modes["grayscale" if mode in _GREY_MODES else "rgb"] += 1
+    if color_mode is None:
+        if modes["grayscale"] and modes["rgb"]:
+            raise ValueError(f"{directory!r} mixes {modes['grayscale']} grayscale and {modes['rgb']} colour images; "
+                             f"pass color_mode='rgb' or 'grayscale' to convert them all.")
+        color_mode = "grayscale" if modes["grayscale"] else "rgb"
+    if image_size is None:
+        if len(sizes) > 1:
+            common = ", ".join(f"{w}x{h} ({n})" for (w, h), n in sorted(sizes.items(), key=lambda kv: -kv[1])[:3])
+            raise ValueError(f"{directory!r} holds images of {len(sizes)} sizes ({common}, ...); pass image_size= "
+                             f"(e.g. 64) to resize them all.")
+        width, height = next(iter(sizes))
+        image_size = (height, width)
+    labelled = None not in found
+    dataset = keras.utils.image_dataset_from_directory(
+        directory, labels="inferred" if labelled else None, label_mode="int" if labelled else None,
+        class_names=sorted(found) if labelled else None, color_mode=color_mode, batch_size=256,
+        image_size=tuple(image_size), shuffle=False, crop_to_aspect_ratio=crop == "center", verbose=False)
+    images, labels = [], []
+    for batch in dataset:
+        batch_images, batch_labels = batch if labelled else (batch, None)
+        images.append(np.clip(np.round(batch_images.numpy()), 0, 255).astype("uint8"))
+        if labelled:
+            labels.append(batch_labels.numpy().astype("int32"))
+    images = np.concatenate(images)
+    labels = np.concatenate(labels) if labelled else None
+    if cache:
+        from . import atomic
+
+        with atomic.atomic_write(cache) as f:
+            np.savez(f, images=images, labels=labels if labelled else np.zeros(0, "int32"), options=options)
+    return images, labels
+
+
+def load_npz(path):
+    """(images, labels or None) from a .npz file with an `images` (or `x`) array and optionally `labels` (or `y`)."""
+    with np.load(path) as stored:
+        keys = set(stored.files)
+        image_key = next((k for k in ("images", "x", "x_train") if k in keys), None)
+        if image_key is None:
+            raise ValueError(f"{path} has the arrays {sorted(keys)}; name the images 'images' (and the labels "
+                             f"'labels').")
+        label_key = next((k for k in ("labels", "y", "y_train") if k in keys), None)
+        return stored[image_key], (stored[label_key] if label_key else None)
+
+
+def load_arrays(name, split="train", data_dir=None, **folder_options):
+    """The whole split as numpy arrays: (images as stored, usually uint8 NHWC; labels int32 or None).
+
+    `name` is a dataset name, an image folder (see `load_folder`, which takes `folder_options`; `split` does not
+    apply) or a .npz file. A `data_dir` that is given is the only place looked in -- its IDX files, or
+    TensorFlow Datasets' copy of `name` prepared there -- so a mistyped or incomplete directory is an error,
+    never other data."""
+    if os.path.isdir(name):
+        return load_folder(name, **folder_options)
+    if name.endswith(".npz"):
+        if not os.path.isfile(name):
+            raise FileNotFoundError(f"No .npz file at {name!r}.")
+        return load_npz(name)
     if data_dir:
         if has_idx(data_dir, split):
             return load_idx(data_dir, split)
@@ -303,21 +428,23 @@ def from_arrays(images, labels=None, batch_size=64, shuffle=True, drop_remainder
 
 
 def load(name, split="train", batch_size=64, shuffle=True, drop_remainder=True, data_dir=None,
-         labeled_per_class=None, seed=None):
-    """A batched, shuffled, prefetched dataset of `(images in [-1, 1], int32 labels)`.
+         labeled_per_class=None, seed=None, **folder_options):
+    """A batched, shuffled, prefetched dataset of `(images in [-1, 1], int32 labels)` (images alone for a
+    folder without class subfolders).
 
     Args:
-        name: a dataset name (see the module docstring for where it is read from), or numpy data:
-            `images` or `(images, labels)`.
+        name: a dataset name (see the module docstring for where it is read from), a folder of images (PNG,
+            JPEG, ...; class subfolders become labels), a .npz file, or numpy data: `images` or `(images, labels)`.
         split: "train" or "test" (TFDS names like "train[:10%]" work for TFDS datasets).
         batch_size: examples per batch -- per discriminator update; see `GANModel.fit`.
         drop_remainder: drop a last, smaller batch (training needs equal batches).
         data_dir: a directory with IDX files, or TFDS's data directory.
         labeled_per_class: keep exactly this many examples of every class (a labeled subset).
         seed: shuffling and subset seed.
+        folder_options: for a folder, `image_size`, `color_mode`, `crop` and `cache` (see `load_folder`).
     """
     if isinstance(name, str):
-        images, labels = load_arrays(name, split, data_dir)
+        images, labels = load_arrays(name, split, data_dir, **folder_options)
     elif isinstance(name, (tuple, list)):
         images, labels = name if len(name) == 2 else (name[0], None)
     else:

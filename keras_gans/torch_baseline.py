@@ -21,6 +21,20 @@ Run alone, it prints one JSON line per schedule:
 
     python -m keras_gans.torch_baseline gan wgan_gp --steps 200
 
+Reference runs (`--train EPOCHS`): the loop of the public PyTorch "generative model collections", to compare
+what our variants learn at equal budget. Per real batch, one D update with D called on the real batch and on
+the fakes separately, then G updates per the game's schedule with D on the fakes alone; the same networks
+(layer norm in the WGAN-GP critic), batch and optimizers as the keras_gans variant of that name. It writes
+`--n` samples, float32 NHWC in [-1, 1], to a `.npy` file that `keras-gans evaluate --samples` scores:
+
+    python -m keras_gans.torch_baseline gan --train 1 --samples runs/reference/gan.npy --n 10000 --seed 0
+
+    gan      minimax D loss, non-saturating G loss, Adam(2e-4, 0.5, 0.999), z ~ U[-1, 1] or N(0, I) (--prior)
+    lsgan    least squares with a=0, b=c=1, Adam(2e-4, 0.5, 0.999)
+    wgan_gp  Wasserstein loss + 10 * gradient penalty, 5 critic updates per G update, Adam(1e-4, 0, 0.9)
+    dragan   minimax + non-saturating, + 10 * (||grad D(x + delta)|| - 1)^2 around the real batch
+             (delta = alpha * 0.5 std(x) u, u ~ U[0, 1] per pixel, alpha ~ U[0, 1] per sample), Adam(2e-4, 0.5)
+
 `keras_gans.bench.load_torch_baseline()` imports it for --compare-torch and calls `benchmark(...)`. It imports
 torch, the optional extra `pip install "keras-gans[benchmark]"`, so nothing in the package imports it at
 import time. Torch uses one thread per core this process may run on.
@@ -162,6 +176,81 @@ def make_trainer(variant, batch_size=64, images=None, seed=0):
     return step, state
 
 
+# The reference games: (critic updates per G update, normalization in D, (learning rate, beta_1, beta_2)).
+GAMES = {"gan": (1, "batch", (2e-4, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 0.5, 0.999)),
+         "wgan_gp": (5, "layer", (1e-4, 0.0, 0.9)), "dragan": (1, "batch", (2e-4, 0.5, 0.999))}
+
+
+def _dragan_penalty(discriminator, real):
+    alpha = torch.rand(real.shape[0], 1, 1, 1)
+    perturbed = (real + alpha * 0.5 * real.std() * torch.rand_like(real)).requires_grad_(True)
+    gradients, = torch.autograd.grad(discriminator(perturbed).sum(), perturbed, create_graph=True)
+    norms = torch.sqrt(gradients.flatten(1).square().sum(1) + 1e-12)
+    return ((norms - 1) ** 2).mean()
+
+
+def _noise(n, prior):
+    return torch.rand(n, LATENT_DIM) * 2 - 1 if prior == "uniform" else torch.randn(n, LATENT_DIM)
+
+
+def train(game, epochs=1, images=None, batch_size=64, seed=0, prior="normal", log_every=0):
+    """Train the reference `game` (a key of GAMES) for `epochs` passes of the discriminator over `images`;
+    returns the generator (in eval mode)."""
+    if game not in GAMES:
+        raise ValueError(f"The torch reference has the games {sorted(GAMES)}, not {game!r}.")
+    critic_updates, normalization, (lr, beta_1, beta_2) = GAMES[game]
+    torch.manual_seed(seed)
+    images = load_images() if images is None else images
+    generator, discriminator = Generator(), Discriminator(normalization=normalization)
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr, betas=(beta_1, beta_2))
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr, betas=(beta_1, beta_2))
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(batch_size, 1), torch.zeros(batch_size, 1)
+    batches = len(images) // batch_size
+    for epoch in range(epochs):
+        order = torch.randperm(len(images))
+        for b in range(batches):
+            real = images.index_select(0, order[b * batch_size:(b + 1) * batch_size])
+            with torch.no_grad():
+                fake = generator(_noise(batch_size, prior))
+            d_optimizer.zero_grad(set_to_none=True)
+            real_scores, fake_scores = discriminator(real), discriminator(fake)
+            if game == "lsgan":
+                d_loss = 0.5 * ((real_scores - 1) ** 2).mean() + 0.5 * (fake_scores ** 2).mean()
+            elif game == "wgan_gp":
+                d_loss = fake_scores.mean() - real_scores.mean() + 10.0 * _gradient_penalty(discriminator, real, fake)
+            else:
+                d_loss = bce(real_scores, ones) + bce(fake_scores, zeros)
+                if game == "dragan":
+                    d_loss = d_loss + 10.0 * _dragan_penalty(discriminator, real)
+            d_loss.backward()
+            d_optimizer.step()
+            if (b + 1) % critic_updates:
+                continue
+            g_optimizer.zero_grad(set_to_none=True)
+            scores = discriminator(generator(_noise(batch_size, prior)))
+            if game == "lsgan":
+                g_loss = 0.5 * ((scores - 1) ** 2).mean()
+            elif game == "wgan_gp":
+                g_loss = -scores.mean()
+            else:
+                g_loss = bce(scores, ones)
+            g_loss.backward()
+            g_optimizer.step()
+            if log_every and (b // critic_updates) % log_every == 0:
+                print(f"epoch {epoch + 1} batch {b + 1}/{batches}: d_loss {d_loss.item():.4f} g_loss {g_loss.item():.4f}",
+                      flush=True)
+    return generator.eval()
+
+
+def generate(generator, n, seed=0, prior="normal", batch_size=500):
+    """n samples of a trained reference generator as float32 NHWC numpy in [-1, 1]."""
+    torch.manual_seed(seed + 1)
+    with torch.no_grad():
+        parts = [generator(_noise(min(batch_size, n - i), prior)) for i in range(0, n, batch_size)]
+    return np.ascontiguousarray(torch.cat(parts).permute(0, 2, 3, 1).numpy(), dtype=np.float32)
+
+
 def cores():
     """The cores this process may run on (its CPU affinity, e.g. under taskset), else the machine's count."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -193,8 +282,28 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=200, help="timed real batches")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--train", type=int, metavar="EPOCHS", help="train the reference game for EPOCHS epochs "
+                        "and write samples (one variant: any of %s)" % sorted(GAMES))
+    parser.add_argument("--samples", help="with --train: the .npy file for the samples")
+    parser.add_argument("--n", type=int, default=10000, help="with --train: samples to write")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--prior", choices=("normal", "uniform"), default="normal",
+                        help="with --train: the latent prior (keras_gans' default is normal)")
+    parser.add_argument("--data-dir", default=FASHION_MNIST, help="directory with the Fashion-MNIST IDX files")
     args = parser.parse_args(argv)
-    images = load_images()
+    torch.set_num_threads(args.threads or cores())
+    images = load_images(args.data_dir)
+    if args.train:
+        if len(args.variants) != 1 or not args.samples:
+            parser.error("--train takes one variant and --samples FILE.npy")
+        start = time.perf_counter()
+        generator = train(args.variants[0], args.train, images, args.batch_size, args.seed, args.prior, log_every=200)
+        samples = generate(generator, args.n, args.seed, args.prior)
+        os.makedirs(os.path.dirname(os.path.abspath(args.samples)), exist_ok=True)
+        np.save(args.samples, samples)
+        print(json.dumps({"variant": args.variants[0], "epochs": args.train, "seed": args.seed, "prior": args.prior,
+                          "samples": args.samples, "n": args.n, "seconds": time.perf_counter() - start}))
+        return
     for variant in args.variants or sorted(SCHEDULES):
         print(json.dumps(benchmark(variant, args.batch_size, args.steps, args.warmup, images, args.threads)))
 

@@ -282,11 +282,23 @@ def test_cli_train_classifier_then_evaluate_a_checkpoint(real, tmp_path, capsys,
     results = json.loads(numbers.read_text())
     assert results["n"] == 120 and results["num_real_test"] == 200 and np.isfinite(results["fid"])
 
+    # The checkpoint's samples written to a file score exactly as the checkpoint does.
+    samples, _ = evaluate.generate_for_evaluation(keras_gans.GANModel.load(str(run / "model.keras")), 120, seed=0)
+    np.save(tmp_path / "samples.npy", samples)
+    from_file = tmp_path / "from_file.json"
+    assert cli.main(["evaluate", "--samples", str(tmp_path / "samples.npy"), "--classifier", path, "--data-dir",
+                     SUBSET, "--json", str(from_file)]) == 0
+    assert "--samples" in capsys.readouterr().out
+    assert json.loads(from_file.read_text()) == results
+
 
 def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "empty-cache"))
     assert cli.main(["evaluate"]) == 2
     assert "needs a CHECKPOINT" in capsys.readouterr().err
+    np.save(tmp_path / "flat.npy", np.zeros((4, 784), "float32"))
+    assert cli.main(["evaluate", "--samples", str(tmp_path / "flat.npy")]) == 2
+    assert "evaluate takes images" in capsys.readouterr().err
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"not a zip")
     assert cli.main(["evaluate", str(broken)]) == 2
@@ -316,3 +328,34 @@ def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
     assert (out / "results" / "cgan.png").exists()
     numbers = json.loads((out / "results.json").read_text())["variants"]
     assert numbers["cgan"]["seconds_per_epoch"] > 0 and np.isfinite(numbers["cgan"]["fid"])
+
+
+def test_evaluate_samples_gives_the_numbers_of_the_checkpoint_that_wrote_them(real, tiny_classifier, tmp_path):
+    classifier, _ = tiny_classifier
+    model = tiny(keras_gans.GAN)
+    options = dict(classifier=classifier, real_test=real["test"], real_train=real["train"], subset_size=50, seed=3)
+    from_model = evaluate.evaluate_model(model, n=120, **options)
+    images, _ = evaluate.generate_for_evaluation(model, 120, seed=3)
+    np.save(tmp_path / "samples.npy", images)
+    from_file = evaluate.evaluate_samples(np.load(tmp_path / "samples.npy"), **options)
+    from_file.pop("probabilities")
+    assert from_file == from_model
+    with pytest.raises(ValueError, match=r"takes images of shape \(28, 28, 1\)"):
+        evaluate.evaluate_samples(images[:, :14, :14], **options)
+
+
+def test_precision_recall_density_coverage_on_points_with_known_answers():
+    real = np.array([[0.0], [1.0], [2.0], [3.0]])  # nearest-neighbour radius (k=1) of every real point: 1
+    fake = np.array([[0.5], [10.0]])                # radius of each fake (k=1): 9.5
+    # 0.5 lies in the balls of 0 and 1; 10 in none. Every real point lies within 9.5 of 0.5.
+    assert metrics.precision_recall(real, fake, k=1) == (0.5, 1.0)
+    assert metrics.density_coverage(real, fake, k=1) == (1.0, 0.5)
+    rng = np.random.default_rng(0)
+    cluster = rng.normal(size=(300, 4))
+    far = cluster + 50.0
+    # Samples from one of two real clusters: all look real, half the data is covered.
+    assert metrics.precision_recall(np.concatenate([cluster, far]), cluster) == (1.0, 0.5)
+    assert metrics.density_coverage(np.concatenate([cluster, far]), cluster)[1] == 0.5
+    assert metrics.precision_recall(cluster, far) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="more than k"):
+        metrics.knn_radii(real, k=4)

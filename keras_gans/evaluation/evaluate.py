@@ -1,9 +1,9 @@
 """Sample quality of a trained GAN against real data, measured with the features of a Fashion-MNIST classifier.
 
-`evaluate_model` draws samples from a trained GAN (`generate_for_evaluation`), runs them and the real data
-through the classifier (`keras_gans.evaluation.classifier`), applies the metrics of
-`keras_gans.evaluation.metrics` and returns every number as a dict; `format_results` is the text that
-`keras-gans evaluate` prints.
+`evaluate_model` draws samples from a trained GAN (`generate_for_evaluation`) and `evaluate_samples` runs them (or
+any other generator's samples) and the real data through the classifier (`keras_gans.evaluation.classifier`),
+applies the metrics of `keras_gans.evaluation.metrics` and returns every number as a dict; `format_results` is
+the text that `keras-gans evaluate` prints.
 
     from keras_gans.evaluation import evaluate
     results = evaluate.evaluate_model(model, n=10000)       # uses the cached classifier
@@ -12,7 +12,9 @@ through the classifier (`keras_gans.evaluation.classifier`), applies the metrics
 Classifier-FID/KID use the classifier's penultimate ("features") layer in place of Inception's pool3 features:
 the numbers are comparable between runs of this package, not with Inception FIDs in papers (for those, see
 `keras_gans.evaluation.inception.inception_fid`). The "sanity floor" is the same metric between a real training
-subset of the same size and the real test set: no generator can be expected to do better.
+subset of the same size and the real test set: no generator can be expected to do better. Precision and recall
+(Kynkäänniemi et al., 2019) and density and coverage (Naeem et al., 2020) on the same features separate the
+samples' quality (do they look real?) from their coverage of the data (is every kind of real image generated?).
 """
 import numpy as np
 
@@ -21,7 +23,7 @@ from ..classifying import ClassifierMixin
 from . import classifier as classifiers
 from .inception import InceptionUnavailable, inception_fid
 from .metrics import (class_coverage, classification_error, classifier_score, cluster_error, conditional_accuracy,
-                      frechet_distance, kernel_inception_distance, purity)
+                      density_coverage, frechet_distance, kernel_inception_distance, precision_recall, purity)
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                          "Bag", "Ankle boot")
@@ -46,42 +48,70 @@ def generate_for_evaluation(model, n, seed=0):
 
 def evaluate_model(model, n=10000, classifier=None, real_test=None, real_train=None, seed=0, dataset="fashion_mnist",
                    data_dir=None, subset_size=1000, inception=False, batch_size=500):
-    """Judge `model`'s samples against the real test set with the quality classifier.
+    """Judge `model`'s samples against the real test set with the quality classifier: `evaluate_samples` on
+    `generate_for_evaluation(model, n, seed)`, plus what the model itself can be asked.
 
     Args:
         model: a trained GAN (a `keras_gans.base.GANModel`; see `generate_for_evaluation`).
         n: generated samples.
+        other arguments: see `evaluate_samples`.
+
+    Returns:
+        `evaluate_samples`' dict; conditional models add conditional_accuracy, InfoGAN purity, and games whose
+        discriminator classifies (`keras_gans.classifying.ClassifierMixin`: ACGAN, catGAN, SGAN)
+        classifier_test_error (and cluster_error, for unsupervised categories).
+    """
+    images, asked = generate_for_evaluation(model, n, seed)
+    own_classifier = model.classify if isinstance(model, ClassifierMixin) else None
+    results = evaluate_samples(images, classifier, real_test, real_train, seed, dataset, data_dir, subset_size,
+                               inception, batch_size, own_classifier=own_classifier)
+    probabilities = results.pop("probabilities")
+    if "labels" in asked and model.num_classes == probabilities.shape[1]:
+        results["conditional_accuracy"] = conditional_accuracy(asked["labels"], probabilities)
+    if "codes" in asked:
+        results["purity"] = purity(asked["codes"], probabilities)
+    return results
+
+
+def evaluate_samples(images, classifier=None, real_test=None, real_train=None, seed=0, dataset="fashion_mnist",
+                     data_dir=None, subset_size=1000, inception=False, batch_size=500, own_classifier=None):
+    """Judge generated `images` (n, H, W, C), in [-1, 1] or uint8, against the real test set with the quality
+    classifier -- from any generator, e.g. the samples a reference implementation wrote to a .npy file.
+
+    Args:
         classifier: a Keras classifier (images in [-1, 1] -> probabilities) with a "features" layer; default: the
             cached one (`classifier.load_classifier()`).
         real_test, real_train: (images, labels) (uint8 or [-1, 1]); default: the splits of `dataset`. n random
             training images (fewer if there are fewer) give the sanity floor, real-train vs real-test.
         subset_size: KID subset size (see `metrics.kernel_inception_distance`).
-        inception: also the Inception FID of n samples (None, with the reason, when the weights are unavailable).
+        inception: also the Inception FID of the samples (None, with the reason, when the weights are unavailable).
+        own_classifier: images -> class probabilities of the generator's own game (ACGAN, catGAN, SGAN), whose
+            test error is reported too.
 
     Returns:
-        a dict of numbers (and lists): n, fid, kid, kid_se, classifier_score, coverage (shares per predicted class),
-        classes_under_5pct, covered_classes; the floor real_fid, real_kid, real_kid_se, real_classifier_score;
-        classifier_test_accuracy; conditional models: conditional_accuracy; InfoGAN: purity; games whose
-        discriminator classifies (`keras_gans.classifying.ClassifierMixin`: ACGAN, catGAN, SGAN):
-        classifier_test_error (and cluster_error, for unsupervised categories); with inception: inception_fid
-        (and inception_note).
+        a dict of numbers (and lists): n, fid, kid, kid_se, classifier_score, precision and recall (k = 3),
+        density and knn_coverage (k = 5), coverage (shares per predicted class), classes_under_5pct,
+        covered_classes; the floor real_fid, real_kid, real_kid_se, real_classifier_score, real_precision, ...;
+        classifier_test_accuracy; with own_classifier: classifier_test_error, cluster_error; with inception:
+        inception_fid (and inception_note); and "probabilities", the classifier's (n, classes) on the samples.
     """
     if classifier is None:
         classifier = classifiers.load_classifier(dataset=dataset)
+    expected = tuple(classifier.inputs[0].shape[1:])
+    if tuple(np.shape(images)[1:]) != expected:
+        raise ValueError(f"The quality classifier takes images of shape {expected}; these samples have shape "
+                         f"{tuple(np.shape(images)[1:])}.")
+    images = data.to_model_range(data.check_images(images, image_shape=expected))
+    n = len(images)
     if real_test is None:
         real_test = data.load_arrays(dataset, "test", data_dir)
     if real_train is None:
         real_train = data.load_arrays(dataset, "train", data_dir)
     test_images, test_labels = data.to_model_range(real_test[0]), np.asarray(real_test[1]).reshape(-1)
-    expected = tuple(classifier.inputs[0].shape[1:])
-    shape = tuple(model.image_shape)
-    if shape != expected:
-        raise ValueError(f"The classifier takes images of shape {expected}, but the model makes {shape}.")
     rng = np.random.default_rng(seed)
     train_rows = rng.choice(len(real_train[0]), min(n, len(real_train[0])), replace=False)
     train_images = data.to_model_range(np.asarray(real_train[0])[train_rows])
 
-    images, asked = generate_for_evaluation(model, n, seed)
     extractor = classifiers.feature_model(classifier)
     fake_features, fake_probs = classifiers.features_and_probabilities(extractor, images, batch_size)
     test_features, test_probs = classifiers.features_and_probabilities(extractor, test_images, batch_size)
@@ -93,16 +123,14 @@ def evaluate_model(model, n=10000, classifier=None, real_test=None, real_train=N
     results["kid"], results["kid_se"] = kernel_inception_distance(fake_features, test_features, subset_size,
                                                                   seed=seed)
     results["classifier_score"] = classifier_score(fake_probs)
+    results["precision"], results["recall"] = precision_recall(test_features, fake_features, k=3)
+    results["density"], results["knn_coverage"] = density_coverage(test_features, fake_features, k=5)
     coverage = class_coverage(fake_probs, num_classes, 0.05)
     results["coverage"] = coverage["shares"]
     results["classes_under_5pct"] = coverage["under_threshold"]
     results["covered_classes"] = coverage["covered"]
-    if "labels" in asked and model.num_classes == num_classes:
-        results["conditional_accuracy"] = conditional_accuracy(asked["labels"], fake_probs)
-    if "codes" in asked:
-        results["purity"] = purity(asked["codes"], fake_probs)
-    if isinstance(model, ClassifierMixin):
-        own = np.concatenate([np.asarray(model.classify(test_images[i:i + batch_size]))
+    if own_classifier is not None:
+        own = np.concatenate([np.asarray(own_classifier(test_images[i:i + batch_size]))
                               for i in range(0, len(test_images), batch_size)])
         results["classifier_test_error"] = classification_error(test_labels, own)
         results["cluster_error"] = cluster_error(test_labels, own)
@@ -110,12 +138,15 @@ def evaluate_model(model, n=10000, classifier=None, real_test=None, real_train=N
     results["real_kid"], results["real_kid_se"] = kernel_inception_distance(train_features, test_features,
                                                                             subset_size, seed=seed)
     results["real_classifier_score"] = classifier_score(test_probs)
+    results["real_precision"], results["real_recall"] = precision_recall(test_features, train_features, k=3)
+    results["real_density"], results["real_knn_coverage"] = density_coverage(test_features, train_features, k=5)
     results["classifier_test_accuracy"] = 1 - classification_error(test_labels, test_probs)
     if inception:
         try:
             results["inception_fid"] = inception_fid(images, test_images[:n])
         except InceptionUnavailable as error:
             results["inception_fid"], results["inception_note"] = None, f"Inception FID skipped: {error}."
+    results["probabilities"] = fake_probs
     return results
 
 
@@ -128,6 +159,10 @@ def format_results(results, class_names=None):
              f"{_pm(r['real_kid'], r['real_kid_se']):>22}",
              f"{'classifier score (IS-style)':30}{r['classifier_score']:>18.3f}"
              f"{r['real_classifier_score']:>22.3f}  (real test)"]
+    lines += [f"{'precision / recall (k=3)':30}{r['precision']:>10.3f} / {r['recall']:.3f}"
+              f"{r['real_precision']:>14.3f} / {r['real_recall']:.3f}",
+              f"{'density / coverage (k=5)':30}{r['density']:>10.3f} / {r['knn_coverage']:.3f}"
+              f"{r['real_density']:>14.3f} / {r['real_knn_coverage']:.3f}"]
     names = class_names or (FASHION_MNIST_CLASSES if len(r["coverage"]) == 10 else None)
     name = (lambda c: names[c]) if names else str
     lines.append("class coverage (share of samples per predicted class):")

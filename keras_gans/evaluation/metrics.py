@@ -174,3 +174,76 @@ def cluster_error(true_labels, predicted):
     true_labels, labels = np.asarray(true_labels).reshape(-1), _labels(predicted)
     correct = sum(np.bincount(true_labels[labels == c]).max() for c in np.unique(labels))
     return float(1 - correct / len(labels))
+
+
+# ------------------------------------------------------------------- quality and coverage, separately
+def _squared_distances(a, b):
+    """||a_i - b_j||^2 for all row pairs, in float64 (clipped at 0 against rounding)."""
+    return np.maximum((a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2.0 * a @ b.T, 0.0)
+
+
+def knn_radii(features, k=3, batch_size=1000):
+    """The distance from every row to its k-th nearest other row of the same set: (n,) floats."""
+    x = _as_features(features)
+    if len(x) <= k:
+        raise ValueError(f"k-nearest-neighbour radii need more than k = {k} feature vectors; got {len(x)}.")
+    radii = []
+    for start in range(0, len(x), batch_size):
+        squared = _squared_distances(x[start:start + batch_size], x)
+        # Column k of the sorted row: column 0 is the row itself, at distance 0.
+        radii.append(np.sqrt(np.partition(squared, k, axis=1)[:, k]))
+    return np.concatenate(radii)
+
+
+def _balls_containing(queries, centres, radii, batch_size=1000):
+    """For every query row, how many of the balls B(centre_i, radius_i) contain it: (n_queries,) ints."""
+    counts = []
+    for start in range(0, len(queries), batch_size):
+        inside = _squared_distances(queries[start:start + batch_size], centres) <= radii[None, :] ** 2
+        counts.append(inside.sum(1))
+    return np.concatenate(counts)
+
+
+def precision_recall(real_features, fake_features, k=3):
+    """Improved precision and recall of Kynkäänniemi et al. (2019), on feature vectors (rows):
+
+        precision = 1/M sum_j 1[ exists i: ||y_j - x_i|| <= NND_k(x_i) ]     (fakes y inside the real manifold)
+        recall    = 1/N sum_i 1[ exists j: ||x_i - y_j|| <= NND_k(y_j) ]     (reals x inside the fake manifold)
+
+    NND_k(v) is the distance from v to its k-th nearest neighbour in its own set. Precision measures how
+    many samples look real (quality), recall how much of the real distribution the samples cover.
+
+    Returns:
+        (precision, recall) as floats in [0, 1].
+    """
+    real, fake = _as_features(real_features), _as_features(fake_features)
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"Feature sets of different widths: {real.shape[1]} and {fake.shape[1]}.")
+    precision = float(np.mean(_balls_containing(fake, real, knn_radii(real, k)) > 0))
+    recall = float(np.mean(_balls_containing(real, fake, knn_radii(fake, k)) > 0))
+    return precision, recall
+
+
+def density_coverage(real_features, fake_features, k=5):
+    """Density and coverage of Naeem et al. (2020), on feature vectors (rows), with real x_1..x_N, fakes
+    y_1..y_M and NND_k as in `precision_recall`:
+
+        density  = 1/(k M) sum_j sum_i 1[ ||y_j - x_i|| <= NND_k(x_i) ]
+        coverage = 1/N sum_i 1[ exists j: ||y_j - x_i|| <= NND_k(x_i) ]
+
+    Density counts how many real neighbourhoods each sample falls in (about 1 for samples distributed like the
+    data, above 1 where they crowd dense regions); coverage is the share of real neighbourhoods that hold at
+    least one sample. Both use only the real set's balls, which makes them robust to outlying samples.
+
+    Returns:
+        (density, coverage) as floats; coverage in [0, 1].
+    """
+    real, fake = _as_features(real_features), _as_features(fake_features)
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"Feature sets of different widths: {real.shape[1]} and {fake.shape[1]}.")
+    radii = knn_radii(real, k)
+    density = float(_balls_containing(fake, real, radii).sum() / (k * len(fake)))
+    covered = np.zeros(len(real), bool)
+    for start in range(0, len(fake), 1000):
+        covered |= (_squared_distances(fake[start:start + 1000], real) <= radii[None, :] ** 2).any(0)
+    return density, float(covered.mean())
