@@ -32,6 +32,7 @@ import tensorflow as tf
 import keras
 from keras import ops
 
+from . import augment as diff_augment
 from . import data, networks, noise
 from .inference import InferenceMixin
 
@@ -58,6 +59,12 @@ def _has_batch_norm(layer):
         _has_batch_norm(child) for child in getattr(layer, "layers", ()))
 
 
+def _is_autoencoder(discriminator, image_shape):
+    """Whether `discriminator`'s first output is a reconstruction of its input (EBGAN, BEGAN)."""
+    outputs = discriminator.outputs
+    return len(outputs) > 1 and tuple(outputs[0].shape[1:]) == tuple(image_shape)
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GANModel(InferenceMixin, keras.Model):
     """Base class of the GANs in this package; a `keras.Model` trained with `compile()` and `fit()`.
@@ -79,6 +86,26 @@ class GANModel(InferenceMixin, keras.Model):
             mixed batch), and the last real batch beside the fakes in the generator update; False: separate
             calls on real and on fake batches, and the fakes alone in the generator update. The two differ only
             for discriminators with batch norm (see `discriminate_real_fake`).
+
+    Stabilisers, switches of every game:
+        ema: None, or a decay in (0, 1) such as 0.999: keep an exponential moving average of the generator's
+            trainable weights, w_ema <- ema * w_ema + (1 - ema) * w after every generator update (starting from
+            the initial weights). The averaged generator is smoother than the last iterate, which oscillates
+            with the game, and is what `generate`, `generate_from`, `call` and `export` use (so evaluation and
+            sample grids too); its non-trainable weights (batch-norm statistics) are the generator's own, as
+            copying them after every update would give. `model.generator` stays the trained network and
+            `averaged_generator()` returns the averaged one as a model of its own. The averages are model
+            variables: saved in .keras files and resumed exactly.
+        spectral_norm: True wraps every Dense and Conv2D layer of the default discriminator, its last one
+            included, in `keras.layers.SpectralNormalization` (`networks.spectral_normalize`): each layer is
+            1-Lipschitz, which bounds D's gradients for any game and loss. Normalization layers the
+            architecture has stay. A discriminator you pass must already hold such layers.
+        augment: None, or a DiffAugment policy such as "translation,cutout,color" (see `augment`): every
+            batch the discriminator sees in training, real and fake, in both updates and in gradient
+            penalties, goes through random differentiable transformations first, so that D cannot memorise
+            a small training set and G still gets gradients through them. Images only (rank-4 batches);
+            not for autoencoder discriminators (EBGAN, BEGAN), whose energy compares D's output with the
+            untransformed input.
     """
 
     default_architecture = "infogan"
@@ -93,7 +120,7 @@ class GANModel(InferenceMixin, keras.Model):
 
     def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
                  num_classes=None, latent_prior="normal", d_steps=1, g_steps=1, architecture=None, seed=None,
-                 joint_batches=True, **kwargs):
+                 joint_batches=True, ema=None, spectral_norm=False, augment=None, **kwargs):
         super().__init__(**kwargs)
         if latent_prior not in noise.PRIORS:
             raise ValueError(f"latent_prior must be one of {noise.PRIORS}, not {latent_prior!r}.")
@@ -107,9 +134,21 @@ class GANModel(InferenceMixin, keras.Model):
         self.architecture = architecture or self.default_architecture
         self.seed = int(np.random.randint(2**31 - 1)) if seed is None else int(seed)
         self.joint_batches = bool(joint_batches)
+        self._set_stabilisers(ema, spectral_norm, augment)
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()
+        if self.spectral_norm and not networks.has_spectral_norm(self.discriminator):
+            if discriminator is not None:
+                raise ValueError("spectral_norm=True wraps the default discriminator's layers; the discriminator "
+                                 "passed has no keras.layers.SpectralNormalization layer. Pass "
+                                 "keras_gans.networks.spectral_normalize(discriminator) (a copy with new weights) "
+                                 "or leave spectral_norm off.")
+            self.discriminator = networks.spectral_normalize(self.discriminator)
         self._check_networks()
+        if self.augment and _is_autoencoder(self.discriminator, self.image_shape):
+            raise ValueError(f"augment is not available for {type(self).__name__}: its discriminator reconstructs "
+                             f"its input, and the game's energy compares that reconstruction with the "
+                             f"untransformed batch. Leave augment=None.")
         # A discriminator with batch norm sees the real batch beside the fakes in the generator update, so that
         # it normalizes as in its own update (see discriminate_fake).
         self.generator_update_sees_real = self.joint_batches and _has_batch_norm(self.discriminator)
@@ -118,9 +157,38 @@ class GANModel(InferenceMixin, keras.Model):
                                            aggregation="only_first_replica")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self._draws = noise.DrawCounter()
+        # The generator's averaged weights, in the order of generator.trainable_variables. Model variables of
+        # their own, so that .keras files hold them; updated in replica context in train_step, hence the
+        # aggregation (all replicas hold the same generator, the first one's average is everyone's).
+        self.ema_weights = [] if self.ema is None else [
+            # From a numpy copy: given the TensorFlow variable itself (weight.value), keras.Variable would
+            # share it instead of averaging beside it.
+            keras.Variable(weight.numpy(), trainable=False, aggregation="only_first_replica",
+                           name="ema_" + weight.path.replace("/", "_"))
+            for weight in self.generator.trainable_variables]
         # The networks exist already; without this, fit() would "build" the model by calling call() on a
         # batch of images, which are not latent vectors.
         self.built = True
+
+    def _set_stabilisers(self, ema, spectral_norm, augment):
+        """Check and set the switches `ema`, `spectral_norm` and `augment` (see the class docstring)."""
+        if ema is not None:
+            try:
+                decay = float(ema)
+            except (TypeError, ValueError):
+                decay = None
+            if decay is None or not 0.0 < decay < 1.0:
+                raise ValueError(f"ema must be None or a decay in (0, 1) such as 0.999; got {ema!r}.")
+            ema = decay
+        self.ema = ema
+        if spectral_norm not in (True, False):
+            raise ValueError(f"spectral_norm must be True or False; got {spectral_norm!r}.")
+        self.spectral_norm = bool(spectral_norm)
+        self.augment_policy = diff_augment.parse_policy(augment)
+        self.augment = ",".join(self.augment_policy) or None
+        if self.augment and len(self.image_shape) != 3:
+            raise ValueError(f"augment={self.augment!r} transforms images (height, width, channels), but "
+                             f"image_shape is {self.image_shape}: leave augment=None for vector data.")
 
     # --------------------------------------------------------------------------------------- labels
     def reads_labels(self, role):
@@ -296,6 +364,7 @@ class GANModel(InferenceMixin, keras.Model):
         for _ in range(self.g_steps):
             self._track(self._update(self.g_optimizer, self.generator_variables, "g_loss",
                                      lambda: self.generator_loss(real, real_labels)))
+            self._update_ema()
         self.step_counter.assign_add(1)
         return self._replica_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
@@ -321,6 +390,11 @@ class GANModel(InferenceMixin, keras.Model):
             loss = optimizer.scale_loss(logs[loss_key] / replicas)
         optimizer.apply(tape.gradient(loss, variables), variables)
         return logs
+
+    def _update_ema(self):
+        """w_ema <- ema * w_ema + (1 - ema) * w for every trainable weight of the generator (if `ema`)."""
+        for average, weight in zip(self.ema_weights, self.generator.trainable_variables):
+            average.assign(self.ema * average.value + (1.0 - self.ema) * ops.cast(weight.value, average.dtype))
 
     def _track(self, logs):
         for name, value in logs.items():
@@ -378,7 +452,13 @@ class GANModel(InferenceMixin, keras.Model):
         return self.generator(self.generator_input(self.sample_latent(n), conditions), training=True), conditions
 
     def discriminate(self, images, labels=None):
-        """The discriminator's output on a batch during training (labels for discriminators that read them)."""
+        """The discriminator's output on a batch during training (labels for discriminators that read them).
+        With `augment`, the batch goes through the DiffAugment policy first, with fresh noise for every row:
+        this is the one door to D in training, so real and fake batches, both updates and the gradient
+        penalties (taken on D after the transformations, with respect to the untransformed points) all see
+        it."""
+        if self.augment_policy:
+            images = diff_augment.apply(images, self.augment_policy, self.sample_uniform)
         if self.reads_labels("discriminator"):
             return self.discriminator([images, labels], training=True)
         return self.discriminator(images, training=True)
@@ -431,6 +511,7 @@ class GANModel(InferenceMixin, keras.Model):
             latent_prior=self.latent_prior, d_steps=self.d_steps, g_steps=self.g_steps,
             joint_batches=self.joint_batches,
             architecture=self.architecture, seed=self.seed,
+            ema=self.ema, spectral_norm=self.spectral_norm, augment=self.augment,
         )
         return config
 

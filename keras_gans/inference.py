@@ -4,6 +4,11 @@
 describes it with `serving_signature()` (the named inputs), `conditions_for(n, seed, classes)` (values for n
 samples) and `generator_input_from(inputs)` (the network's input from those names). Sampling figures,
 evaluation and the command line ask these methods, so they work for every game without knowing its kind.
+
+With generator EMA (`GANModel(ema=...)`), every way out of this module -- `call`, `generate`, `generate_from`
+and `export` -- runs the averaged generator: the generator network with the averaged trainable weights
+(`ema_weights`) in place of its own, through `stateless_call`, which needs no copy of the network and assigns
+nothing (so it also runs inside `predict` under a distribution strategy).
 """
 import numpy as np
 import tensorflow as tf
@@ -16,7 +21,34 @@ from . import atomic, data, noise
 
 class InferenceMixin:
     """Generation, serving and export for a model with `generator`, `latent_dim`, `latent_prior`,
-    `image_shape`, `num_classes` and `reads_labels(role)`."""
+    `image_shape`, `num_classes`, `reads_labels(role)` and `ema_weights` (empty without generator EMA)."""
+
+    # ------------------------------------------------------------------------------ the averaged generator
+    def run_generator(self, generator_input, training=False):
+        """The generator used for inference on its network input: the averaged one with EMA, else the
+        generator itself."""
+        if not getattr(self, "ema_weights", None):
+            return self.generator(generator_input, training=training)
+        outputs, _ = self.generator.stateless_call([weight.value for weight in self.ema_weights],
+                                                   [weight.value for weight in self.generator.non_trainable_variables],
+                                                   generator_input, training=training)
+        return outputs
+
+    def averaged_generator(self):
+        """The generator that inference uses, as a `keras.Model`: with EMA a new copy of the generator holding
+        the averaged trainable weights and the generator's non-trainable ones (a snapshot: it does not follow
+        further training); without, `generator` itself."""
+        if not getattr(self, "ema_weights", None):
+            return self.generator
+        copy = keras.models.clone_model(self.generator)
+        for targets, sources in ((copy.trainable_variables, self.ema_weights),
+                                 (copy.non_trainable_variables, self.generator.non_trainable_variables)):
+            if [tuple(t.shape) for t in targets] != [tuple(s.shape) for s in sources]:
+                raise ValueError("The generator could not be copied weight for weight (keras.models.clone_model "
+                                 "changed its weights); its averaged weights are in model.ema_weights.")
+            for target, source in zip(targets, sources):
+                target.assign(source.value)
+        return copy
 
     # ------------------------------------------------------------------------- what the generator reads
     def serving_signature(self):
@@ -58,7 +90,7 @@ class InferenceMixin:
         models), on `z` alone, or on the generator network's own input ([z, labels])."""
         if isinstance(inputs, dict):
             inputs = self.generator_input_from(inputs)
-        return self.generator(inputs, training=training)
+        return self.run_generator(inputs, training=training)
 
     def latent_for(self, n, seed=None):
         """(n, latent_dim) numpy z from the latent prior: the same `seed` gives the same z (None: random)."""
@@ -78,8 +110,8 @@ class InferenceMixin:
         """Samples (numpy, in [-1, 1]) for a dict of numpy arrays like `serving_signature()`."""
         n = len(inputs["z"])
         # Called eagerly, batch by batch: predict() would trace a new function for every new n.
-        batches = [self.generator(self.generator_input_from({key: tf.constant(value[i:i + batch_size])
-                                                             for key, value in inputs.items()}), training=False)
+        batches = [self.run_generator(self.generator_input_from({key: tf.constant(value[i:i + batch_size])
+                                                                 for key, value in inputs.items()}))
                    for i in range(0, n, batch_size)]
         return np.concatenate([ops.convert_to_numpy(b) for b in batches]) if batches else \
             np.zeros((0,) + self.image_shape, "float32")
@@ -99,7 +131,7 @@ class InferenceMixin:
           unconditional models: z, float32 (batch, latent_dim)                      -> images
           conditional models:   {"z": float32 (batch, latent_dim), "labels": int32 (batch,)} -> images
         with images float32 (batch, *image_shape) in [-1, 1] (signature output "output_0"); the batch size
-        is free. Other formats go to `keras.Model.export`.
+        is free. With generator EMA it serves the averaged generator. Other formats go to `keras.Model.export`.
 
         A file or non-empty directory at `filepath` is refused unless `overwrite=True`; the SavedModel is
         built in a temporary directory beside it and moved into place only when complete, so an export
@@ -111,16 +143,17 @@ class InferenceMixin:
         # Refused (or a temporary directory made) before anything is traced: see atomic.atomic_directory.
         with atomic.atomic_directory(filepath, overwrite=overwrite) as build:
             archive = keras.export.ExportArchive()
-            archive.track(self.generator)
+            generator = self.averaged_generator()
+            archive.track(generator)
             if list(signature) == ["z"]:
-                archive.add_endpoint("serve", lambda z: self.generator(z, training=False),
+                archive.add_endpoint("serve", lambda z: generator(z, training=False),
                                      input_signature=[signature["z"]])
             else:
                 # One dict argument: an endpoint of several positional tensors cannot be called through
                 # keras.layers.TFSMLayer, and default export names them args_0, args_0_1 and traces integer
                 # labels as float32.
-                archive.add_endpoint("serve", lambda inputs: self.generator(self.generator_input_from(inputs),
-                                                                            training=False),
+                archive.add_endpoint("serve", lambda inputs: generator(self.generator_input_from(inputs),
+                                                                       training=False),
                                      input_signature=[signature])
             # Not verbose: Keras would announce the temporary directory as where the model is.
             archive.write_out(build, verbose=False)

@@ -399,6 +399,32 @@ def toy_autoencoder(input_shape=(2,), num_classes=None, activation="elu", normal
                                          activation=activation, normalization=normalization, name=name)
 
 
+# ------------------------------------------------------------------------------ spectral normalization
+def has_spectral_norm(model):
+    """Whether any layer of `model` (or of a model nested in it) is a `keras.layers.SpectralNormalization`."""
+    return any(isinstance(layer, layers.SpectralNormalization) or
+               (isinstance(layer, keras.Model) and has_spectral_norm(layer)) for layer in model.layers)
+
+
+def spectral_normalize(model, power_iterations=1):
+    """A copy of the functional `model` (new weights) with every Dense and Conv2D layer -- the last, "logits",
+    included -- wrapped in `keras.layers.SpectralNormalization` (Miyato et al., 2018): in training, each call
+    divides the kernel W by an estimate of its largest singular value sigma(W) (W reshaped to (-1, units),
+    `power_iterations` steps of the power method per call, the singular vector kept in the layer), so that
+    every wrapped layer is 1-Lipschitz and the discriminator's gradients stay bounded whatever the game.
+    Other layers (batch or layer normalization, Maxout's own Dense) are copied as they are. A wrapper takes
+    its layer's name, so that `get_layer("logits")` (infoGAN's Q head) still finds it, and its dtype policy,
+    so that the float32 output layer stays float32 under mixed precision."""
+    def clone(layer):
+        copy = layer.__class__.from_config(layer.get_config())
+        if type(layer) in (layers.Dense, layers.Conv2D):
+            return layers.SpectralNormalization(copy, power_iterations=power_iterations, name=layer.name,
+                                                dtype=layer.dtype_policy)
+        return copy
+
+    return keras.models.clone_model(model, clone_function=clone)
+
+
 # ------------------------------------------------------------------------------------- architectures
 class Architecture(NamedTuple):
     """The builders of one named architecture. `generator(image_shape, latent_dim=, num_classes=)`,

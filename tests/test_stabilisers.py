@@ -1,0 +1,254 @@
+"""The stabilisers every game can switch on: generator EMA, spectral normalization of D, DiffAugment."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+import keras_gans
+from conftest import IMAGE_SHAPE, LATENT_DIM, make
+from keras_gans import augment, networks
+
+POLICY = "translation,cutout,color"
+
+
+def images(n=6, channels=3, seed=0):
+    return tf.constant(np.random.default_rng(seed).uniform(-1, 1, (n, 16, 16, channels)).astype("float32"))
+
+
+def noise(n, width, value=None, seed=1):
+    if value is not None:
+        return tf.fill((n, width), value)
+    return tf.constant(np.random.default_rng(seed).uniform(0, 1, (n, width)).astype("float32"))
+
+
+# ------------------------------------------------------------------------------------------- DiffAugment
+@pytest.mark.parametrize("name", ["color", "translation"])
+def test_augmentation_is_the_identity_for_its_middle_noise(name):
+    x = images()
+    y = augment.AUGMENTATIONS[name](x, noise(6, augment.NOISE_WIDTH[name], augment.IDENTITY))
+    np.testing.assert_allclose(y.numpy(), x.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(augment.AUGMENTATIONS))
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_augmentation_changes_images_keeps_shape_and_dtype_and_passes_gradients(name, dtype):
+    x = tf.cast(images(), dtype)
+    u = noise(6, augment.NOISE_WIDTH[name])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = augment.AUGMENTATIONS[name](x, u)
+        total = tf.reduce_sum(tf.cast(y, "float32") ** 2)
+    assert y.shape == x.shape and y.dtype == x.dtype
+    assert np.abs(y.numpy().astype("float32") - x.numpy().astype("float32")).max() > 1e-2
+    gradient = tape.gradient(total, x)
+    assert gradient is not None and np.abs(gradient.numpy()).max() > 0
+
+
+def test_translation_shifts_with_zero_padding():
+    x = images(2, 1)
+    s = 2  # round(16 / 8)
+    # u = (t + s + 0.5) / (2 s + 1) gives the shift t; image 0: 2 down, 1 left; image 1: 1 up, 2 right.
+    shifts = np.array([[2, -1], [-1, 2]])
+    y = augment.translation(x, tf.constant((shifts + s + 0.5) / (2 * s + 1), tf.float32)).numpy()
+    for b, (th, tw) in enumerate(shifts):
+        expected = np.zeros_like(x[b].numpy())
+        src = x[b].numpy()
+        for i in range(16):
+            for j in range(16):
+                if 0 <= i - th < 16 and 0 <= j - tw < 16:
+                    expected[i, j] = src[i - th, j - tw]
+        np.testing.assert_array_equal(y[b], expected)
+
+
+def test_cutout_zeroes_one_square_of_half_the_image():
+    x = images(3, 2) + 2.0  # no zeros of its own
+    y = augment.cutout(x, tf.constant([[0.5, 0.5], [0.0, 0.0], [0.99, 0.3]])).numpy()
+    zero = (y == 0).all(axis=-1)
+    assert zero[0].sum() == 8 * 8 and zero[0][4:12, 4:12].all()  # centred: the whole 8 x 8 square
+    assert 0 < zero[1].sum() < 64 and zero[1][0, 0]  # at the corner: part of it
+    np.testing.assert_array_equal(y[~(y == 0)], x.numpy()[~(y == 0)])
+
+
+def test_color_formula():
+    x = images(2, 3)
+    u = tf.constant([[1.0, 0.5, 0.5], [0.5, 0.0, 0.5]])  # brightness +0.5 / saturation 0 (grey)
+    y = augment.color(x, u).numpy()
+    np.testing.assert_allclose(y[0], x[0].numpy() + 0.5, atol=1e-6)
+    np.testing.assert_allclose(y[1], np.repeat(x[1].numpy().mean(-1, keepdims=True), 3, -1), atol=1e-6)
+
+
+def test_policy_parsing_and_errors():
+    assert augment.parse_policy("translation, cutout,color") == ("translation", "cutout", "color")
+    assert augment.parse_policy(None) == () and augment.parse_policy("") == ()
+    with pytest.raises(ValueError, match="Unknown augmentation 'flip'"):
+        augment.parse_policy("translation,flip")
+
+
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "dragan", "cgan"])
+def test_models_with_augment_fit(name, dataset):
+    model = make(name, augment=POLICY)
+    model.compile()
+    history = model.fit(dataset.take(4), epochs=1, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values())
+
+
+def test_augment_reaches_the_generator_gradient(fashion_mnist):
+    # D sees only augmented batches: with cutout everywhere G's gradient still flows through the transformation.
+    model = make("gan", dropout=0.0, augment="translation,cutout")
+    model.compile()
+    real = tf.constant(fashion_mnist[0][:8].astype("float32") / 127.5 - 1)
+    with tf.GradientTape() as tape:
+        loss = model.generator_loss(real)["g_loss"]
+    gradients = tape.gradient(loss, model.generator.trainable_variables)
+    assert all(g is not None for g in gradients) and max(np.abs(g.numpy()).max() for g in gradients) > 0
+
+
+def test_augment_is_refused_for_vector_data_and_autoencoder_discriminators():
+    with pytest.raises(ValueError, match="vector data"):
+        keras_gans.GAN(image_shape=(2,), latent_dim=4, architecture="toy", augment="color")
+    with pytest.raises(ValueError, match="reconstructs its input"):
+        make("ebgan", augment="color")
+
+
+# ------------------------------------------------------------------------------- spectral normalization
+def largest_singular_value(layer):
+    kernel = layer.layer.kernel.numpy()
+    return np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
+
+
+@pytest.mark.parametrize("architecture, shape", [("infogan", IMAGE_SHAPE), ("dcgan", IMAGE_SHAPE),
+                                                 ("mlp", IMAGE_SHAPE), ("toy", (2,))])
+def test_spectral_norm_wraps_every_dense_and_conv_of_the_default_discriminator(architecture, shape):
+    model = keras_gans.GAN(image_shape=shape, latent_dim=LATENT_DIM, architecture=architecture, spectral_norm=True)
+    kinds = [type(layer) for layer in model.discriminator.layers]
+    assert keras.layers.SpectralNormalization in kinds and keras.layers.Dense not in kinds \
+        and keras.layers.Conv2D not in kinds
+    assert isinstance(model.discriminator.get_layer("logits"), keras.layers.SpectralNormalization)
+    out = model.discriminator(np.zeros((2,) + shape, "float32"), training=True)
+    assert out.shape == (2, 1) and out.dtype == "float32"
+
+
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "infogan"])
+def test_spectral_norm_fits_saves_and_bounds_the_kernels(name, fashion_mnist, tmp_path):
+    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
+    model = make(name, spectral_norm=True)
+    model.compile()
+    model.fit(data.take(20), epochs=1, verbose=0)
+    wrapped = [l for l in model.discriminator.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    assert wrapped
+    for layer in wrapped:
+        assert largest_singular_value(layer) == pytest.approx(1.0, abs=0.05), layer.name
+    path = str(tmp_path / "sn.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.spectral_norm and len(loaded.discriminator.layers) == len(model.discriminator.layers)
+    for a, b in zip(model.discriminator.weights, loaded.discriminator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    loaded.fit(data.take(2), epochs=1, verbose=0)
+
+
+def test_spectral_norm_with_batch_and_layer_norm_on_conv_nets(fashion_mnist):
+    x = fashion_mnist[0][:32].astype("float32") / 127.5 - 1
+    for cls, architecture in ((keras_gans.DCGAN, "dcgan"), (keras_gans.WGANGP, "infogan")):  # batch / layer norm
+        model = cls(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, architecture=architecture, spectral_norm=True,
+                    seed=0, **cls.quick_options)
+        model.compile()
+        history = model.fit(x, batch_size=8, epochs=1, steps_per_epoch=2, verbose=0).history
+        assert all(np.isfinite(v).all() for v in history.values())
+
+
+def test_spectral_norm_refuses_a_given_discriminator_without_it():
+    generator = networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, hidden=(8,))
+    plain = networks.mlp_discriminator(IMAGE_SHAPE, hidden=(8,))
+    with pytest.raises(ValueError, match="spectral_normalize"):
+        keras_gans.GAN(generator, plain, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, spectral_norm=True)
+    model = keras_gans.GAN(generator, networks.spectral_normalize(plain), image_shape=IMAGE_SHAPE,
+                           latent_dim=LATENT_DIM, spectral_norm=True)
+    assert networks.has_spectral_norm(model.discriminator)
+
+
+# ------------------------------------------------------------------------------------------ generator EMA
+def test_ema_follows_its_formula_after_every_generator_update(dataset):
+    model = make("gan", dropout=0.0, ema=0.75)
+    model.compile()
+    averages = [w.numpy() for w in model.generator.trainable_variables]  # the average starts at the weights
+    for average, expected in zip(model.ema_weights, averages):
+        np.testing.assert_array_equal(average.numpy(), expected)
+    for batch in dataset.take(2):
+        model.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0)
+        averages = [0.75 * a + 0.25 * w.numpy() for a, w in zip(averages, model.generator.trainable_variables)]
+        for average, expected, weight in zip(model.ema_weights, averages, model.generator.trainable_variables):
+            np.testing.assert_allclose(average.numpy(), expected, rtol=1e-5, atol=1e-7)
+            assert not np.array_equal(average.numpy(), weight.numpy())
+
+
+@pytest.mark.parametrize("name", ["gan", "cgan", "infogan"])
+def test_generation_and_export_use_the_averaged_generator(name, dataset, tmp_path):
+    model = make(name, ema=0.9)
+    model.compile()
+    model.fit(dataset.take(3), epochs=1, verbose=0)
+    n = 4
+    inputs = {"z": model.latent_for(n, 0), **model.conditions_for(n, 0)}
+    averaged = model.averaged_generator()
+    expected = averaged(model.generator_input_from(inputs), training=False).numpy()
+    raw = model.generator(model.generator_input_from(inputs), training=False).numpy()
+    assert np.abs(expected - raw).max() > 1e-6
+    np.testing.assert_allclose(model.generate_from(inputs), expected, atol=1e-6)
+    np.testing.assert_allclose(model(inputs).numpy(), expected, atol=1e-6)
+    model.export(str(tmp_path / "served"))
+    loaded = tf.saved_model.load(str(tmp_path / "served"))  # kept: its functions need its variables alive
+    served = loaded.serve(inputs if len(inputs) > 1 else inputs["z"])
+    np.testing.assert_allclose(served.numpy(), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["gan", "wgan_gp", "infogan"])
+def test_ema_fit_save_load_fit_equals_uninterrupted_fit(name, fashion_mnist, tmp_path):
+    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
+    steps = 2 * (2 if name == "wgan_gp" else 1)
+    straight = make(name, dropout=0.0, ema=0.9)
+    straight.compile()
+    first = make(name, dropout=0.0, ema=0.9)
+    first.set_weights(straight.get_weights())
+    first.compile()
+    straight.fit(data.take(2 * steps), epochs=1, verbose=0)
+    first.fit(data.take(steps), epochs=1, verbose=0)
+    path = str(tmp_path / "half.keras")
+    first.save(path)
+    resumed = keras.saving.load_model(path)
+    assert resumed.ema == 0.9
+    resumed.fit(data.skip(steps).take(steps), epochs=1, verbose=0)
+    for a, b in zip(straight.ema_weights + straight.generator.weights, resumed.ema_weights + resumed.generator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(straight.generate(4, seed=2), resumed.generate(4, seed=2))
+
+
+def test_ema_under_mirrored_strategy(fashion_mnist, mirrored):
+    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
+    with mirrored.scope():
+        model = make("gan", dropout=0.0, ema=0.5, spectral_norm=True, augment=POLICY)
+        model.compile()
+    start = [w.numpy() for w in model.generator.trainable_variables]
+    model.fit(data.take(1), epochs=1, verbose=0)
+    for average, weight, w0 in zip(model.ema_weights, model.generator.trainable_variables, start):
+        np.testing.assert_allclose(average.numpy(), 0.5 * w0 + 0.5 * weight.numpy(), rtol=1e-6, atol=1e-7)
+    assert model.generate(4, seed=0).shape == (4,) + IMAGE_SHAPE
+
+
+# ------------------------------------------------------------------------------------------ configuration
+def test_switches_are_saved_in_the_config():
+    model = make("dragan", ema=0.999, spectral_norm=True, augment="cutout, color")
+    config = model.get_config()
+    assert (config["ema"], config["spectral_norm"], config["augment"]) == (0.999, True, "cutout,color")
+    restored = type(model).from_config(config)
+    assert (restored.ema, restored.spectral_norm, restored.augment) == (0.999, True, "cutout,color")
+    assert len(restored.ema_weights) == len(model.generator.trainable_variables)
+    plain = make("gan").get_config()
+    assert (plain["ema"], plain["spectral_norm"], plain["augment"]) == (None, False, None)
+
+
+@pytest.mark.parametrize("options, message", [({"ema": 1.0}, "ema must be"), ({"ema": "fast"}, "ema must be"),
+                                              ({"spectral_norm": "yes"}, "spectral_norm must be"),
+                                              ({"augment": "zoom"}, "Unknown augmentation")])
+def test_unknown_values_are_one_clear_error(options, message):
+    with pytest.raises(ValueError, match=message):
+        make("gan", **options)
