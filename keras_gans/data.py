@@ -253,8 +253,8 @@ def load_arrays(name, split="train", data_dir=None, **folder_options):
 # ------------------------------------------------------------------------------------------- arrays
 def check_images(images, image_shape=None, trainer=None):
     """Validate an image (or vector) array and return it NHWC (or (N, d)), uint8 or float32, or raise one
-    clear error: uint8 data are taken as [0, 255] and scaled later; float data must be finite and lie in
-    [-1, 1] already.
+    clear error: uint8 data are taken as [0, 255] and scaled later; float data must be finite, and float
+    images (N, H, W, C) must lie in [-1, 1] already (vectors may take any value).
 
     `image_shape` is the shape one sample must have (a model's; then (N, H, W) is not expanded), and
     `trainer`, the name of a model about to train on the array, which takes floats in [-1, 1] only.
@@ -287,7 +287,9 @@ def check_images(images, image_shape=None, trainer=None):
         # generator would learn as washed-out greys.
         raise ValueError(f"These float images lie in [{low:.3g}, {high:.3g}]: they look like [0, 1] data, but "
                          f"training takes [-1, 1]. Scale them with 2 * x - 1.")
-    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
+    # Images must lie in the generators' tanh range; vectors (the toy mixtures, tabular data) may lie anywhere,
+    # for a generator with a linear output.
+    if images.ndim == 4 and (low < -1.0 - 1e-3 or high > 1.0 + 1e-3):
         raise ValueError(f"{trainer + ' trains on' if trainer else 'Float'} images in [-1, 1] (the generator's tanh "
                          f"range); these span [{low:.3g}, {high:.3g}]. Scale them, e.g. x / 127.5 - 1 for [0, 255] "
                          f"data or 2 * x - 1 for [0, 1] data.")

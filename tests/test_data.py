@@ -106,3 +106,12 @@ def test_numpy_arrays_in_every_accepted_form(fashion_mnist):
 def test_bad_arrays_get_a_clear_error(array, message):
     with pytest.raises(ValueError, match=message):
         data.load(array, batch_size=2)
+
+
+def test_vectors_may_lie_outside_the_image_range():
+    points = np.array([[2.0, -3.5], [0.5, 4.0]], "float32")  # e.g. a 2-D mixture, for a linear-output generator
+    np.testing.assert_array_equal(data.check_images(points), points)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        data.check_images(np.full((2, 4, 4, 1), 2.0, "float32"))
+    with pytest.raises(ValueError, match="NaN"):
+        data.check_images(np.array([[np.nan, 0.0]], "float32"))
