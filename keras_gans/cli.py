@@ -1,7 +1,9 @@
 """`keras-gans` command line: the parser and every command's body (read options, call into the package, print).
 
     keras-gans train dcgan --dataset fashion_mnist --epochs 1 --out runs/dcgan
+    keras-gans train dcgan --images path/to/folder --image-size 32 --out runs/mine   # your own (colour) images
     keras-gans sample runs/dcgan/model.keras --n 64 --out grid.png
+    keras-gans plot runs/dcgan                                    # redraw runs/dcgan/curves.png
 
 Options that several commands take (--dataset and --data-dir, --seed, --set KEY=VALUE) are defined once, on
 parent parsers (`argparse` `parents=`), so their names, types and defaults cannot drift apart between commands.
@@ -117,6 +119,21 @@ def _data_options(dataset_help=None, data_dir_help="directory with IDX files (tr
     return parent
 
 
+def _folder_options():
+    """--image-size, --color-mode, --crop and --cache: how `data.load_folder` reads the folder of --images."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--image-size", type=_integer(1, 8192), metavar="PX",
+                        help="--images: resize every image to PX x PX (needed when the images differ in size)")
+    parent.add_argument("--color-mode", choices=("rgb", "grayscale"),
+                        help="--images: convert every image (needed when colour and grayscale images mix)")
+    parent.add_argument("--crop", choices=("center", "resize"),
+                        help="--images with --image-size: cut the largest centred square first (center, the "
+                             "default) or squeeze the whole image (resize)")
+    parent.add_argument("--cache", metavar="FILE.npz",
+                        help="--images: keep the decoded images in FILE.npz for the next command (same options)")
+    return parent
+
+
 def _constructor_options(help_text="any other constructor argument of the variant"):
     """--set KEY=VALUE (repeatable), for the commands that build a variant: args.options, a list of pairs."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -158,8 +175,11 @@ def _parser():
                                "Debian's offline copy if installed", dataset_default=None),
                  _constructor_options("any other constructor argument of the variant, e.g. --set loss=minimax "
                                       "--set d_steps=2"),
-                 _seed_option(default=None), debug])
+                 _seed_option(default=None), _folder_options(), debug])
     train_parser.add_argument("variant", choices=sorted(VARIANTS))
+    train_parser.add_argument("--images", metavar="PATH",
+                              help="train on your own images instead of --dataset: a folder of PNG/JPEG/BMP/GIF "
+                                   "(class subfolders give labels, which conditional games need) or a .npz file")
     train_parser.add_argument("--split", help="default: train")
     train_parser.add_argument("--epochs", type=positive, default=1)
     train_parser.add_argument("--steps-per-epoch", type=positive,
@@ -180,10 +200,11 @@ def _parser():
     train_parser.add_argument("--resume", action="store_true",
                               help="continue the run in --out from its checkpoint (optimizer state, step counter "
                                    "and noise included) for --epochs more epochs; options left out are the run's, "
-                                   "and only --d-lr, --g-lr, --no-xla, --sample-every, --epochs and --verbose may "
-                                   "differ from them")
+                                   "and only --d-lr, --g-lr, --no-xla, --sample-every, --cache, --epochs and "
+                                   "--verbose may differ from them")
     train_parser.add_argument("--overwrite", action="store_true",
-                              help="replace the run in --out (its model.keras, history.csv, samples/ and run.json)")
+                              help="replace the run in --out (its model.keras, history.csv, curves.png, samples/ "
+                                   "and run.json)")
     train_parser.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="auto",
                               help="Keras progress: auto, 0, 1 or 2")
     train_parser.set_defaults(run=train)
@@ -191,8 +212,11 @@ def _parser():
     sample_parser = commands.add_parser(
         "sample", help="write a grid of samples from a checkpoint",
         parents=[_data_options("training images for --nearest", "directory with IDX files, for --nearest"), seed,
-                 debug])
+                 _folder_options(), debug])
     sample_parser.add_argument("checkpoint")
+    sample_parser.add_argument("--images", metavar="PATH",
+                               help="--nearest: the training images are this folder or .npz file (read at the "
+                                    "checkpoint's image size and colour unless --image-size / --color-mode say)")
     sample_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=100,
                                help="samples (rows of n // classes for conditional models and infoGAN)")
     sample_parser.add_argument("--columns", type=positive)
@@ -262,6 +286,11 @@ def _parser():
                                       "python -m keras_gans.torch_baseline --train) instead of a checkpoint's")
     evaluate_parser.add_argument("--json", help="also write the numbers to this JSON file")
     evaluate_parser.set_defaults(run=evaluate)
+
+    plot_parser = commands.add_parser("plot", help="redraw RUN_DIR/curves.png from RUN_DIR/history.csv",
+                                      parents=[debug])
+    plot_parser.add_argument("run_dir", metavar="RUN_DIR", help="the --out directory of a `keras-gans train` run")
+    plot_parser.set_defaults(run=plot)
     return parser
 
 
@@ -285,16 +314,21 @@ def _check_output_file(path, option, create_directory=False):
 # -------------------------------------------------------------------------------------------- train
 # What OUT/run.json records: every option that shaped the run -- the value given, else this default (after
 # building the model, latent_dim, architecture and the learning rates are the model's own).
-RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", "batch_size": 64,
-                "labeled_per_class": None, "latent_dim": None, "architecture": None, "options": {}, "seed": 0,
-                "d_lr": None, "g_lr": None, "no_xla": False, "steps_per_epoch": None, "sample_every": 1}
+RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", "images": None, "image_size": None,
+                "color_mode": None, "crop": "center", "cache": None, "batch_size": 64, "labeled_per_class": None,
+                "latent_dim": None, "architecture": None, "options": {}, "seed": 0, "d_lr": None, "g_lr": None,
+                "no_xla": False, "steps_per_epoch": None, "sample_every": 1}
 # The options --resume may change (applied to the loaded model, or read only by this command); any other
 # that differs from the run's would make the continued run a different run, and is refused.
-CHANGEABLE_ON_RESUME = ("d_lr", "g_lr", "no_xla", "sample_every")
+# --cache only says where the decoded images of --images are kept: the images are the same without it.
+CHANGEABLE_ON_RESUME = ("d_lr", "g_lr", "no_xla", "sample_every", "cache")
 FLAGS = {**{key: "--" + key.replace("_", "-") for key in RUN_DEFAULTS}, "options": "--set"}
 # A run's files, which --overwrite removes (and nothing else in OUT); their atomic writes' leftovers, hidden
 # ".NAME.<random>.tmp..." siblings of a process killed mid-write, go with them.
-RUN_FILES = ("model.keras", "history.csv", "samples", "run.json")
+RUN_FILES = ("model.keras", "history.csv", "curves.png", "samples", "run.json")
+# The options that say how to read the folder of --images, and the ones that name other data instead.
+FOLDER_OPTIONS = ("image_size", "color_mode", "crop", "cache")
+OTHER_DATA = ("dataset", "data_dir", "split")
 # --set keys that are options of their own: what to do instead.
 OWN_OPTIONS = {"seed": "use --seed", "latent_dim": "use --latent-dim", "architecture": "use --architecture"}
 TOY_OWN_OPTIONS = {**OWN_OPTIONS, "architecture": "the toy's networks are its own (architecture 'toy')"}
@@ -316,6 +350,57 @@ def _check_labeled_per_class(args, variant):
         semi_supervised = sorted(name for name, cls in VARIANTS.items() if cls.label_mode == "semi_supervised")
         raise ValueError(f"--labeled-per-class is for the semi-supervised variants ({', '.join(semi_supervised)}), "
                          f"not {args.variant}.")
+
+
+def _check_images_option(args, other_data):
+    """--images names the data itself: beside it, the options in `other_data` (name: the flag) would name
+    other data or be ignored, so a command takes one or the other."""
+    if args.images is None:
+        return
+    if not os.path.isdir(args.images) and not (args.images.endswith(".npz") and os.path.isfile(args.images)):
+        raise FileNotFoundError(f"--images {args.images!r} is neither a folder of images nor a .npz file.")
+    if other_data:
+        raise ValueError(f"--images reads your own images and {' and '.join(other_data.values())} name other data: "
+                         f"pass one or the other.")
+
+
+def _check_folder_options(args, given):
+    """The folder options given (`given`: run.json's names) say how `data.load_folder` reads the folder of
+    --images; without one they would be ignored, which is refused."""
+    unused = [FLAGS[key] for key in FOLDER_OPTIONS if key in given]
+    say = f"{', '.join(unused)} {'says' if len(unused) == 1 else 'say'}"
+    if unused and not args.images:
+        raise ValueError(f"{say} how to read --images; pass --images PATH (a folder of images).")
+    if unused and not os.path.isdir(args.images):
+        raise ValueError(f"{say} how to read a folder of images; --images {args.images!r} is a .npz file, whose "
+                         f"images are used as they are.")
+
+
+def _read_images(path, **folder_options):
+    """(images, labels or None) of --images, a folder read with the folder options that are set, or a .npz."""
+    from . import data
+
+    if not os.path.isdir(path):
+        if not (path.endswith(".npz") and os.path.isfile(path)):  # a run.json's folder that has gone since
+            raise FileNotFoundError(f"--images {path!r} is neither a folder of images nor a .npz file.")
+        return data.load_arrays(path)
+    return data.load_arrays(path, **{key: value for key, value in folder_options.items() if value is not None})
+
+
+def _check_labels(variant, labels, args):
+    """A game that reads class labels (CGAN, ACGAN), or --labeled-per-class, on images that have none: one
+    error that says where labels come from, not a failure inside the model."""
+    if labels is not None:
+        return
+    if variant.label_mode in ("conditional", "auxiliary"):
+        needs = f"{args.variant} is a conditional game: it"
+    elif args.labeled_per_class:
+        needs = "--labeled-per-class"
+    else:
+        return
+    where = ("class subfolders (one folder of images per class: PATH/CLASS/*.png)" if os.path.isdir(args.images)
+             else "a 'labels' array beside 'images' in the .npz file")
+    raise ValueError(f"{needs} needs class labels, and --images {args.images!r} has none; give it {where}.")
 
 
 def completed_epochs(model, dataset, steps_per_epoch=None):
@@ -346,8 +431,9 @@ def _given(args):
     given = {key: getattr(args, key) for key in RUN_DEFAULTS if key != "options" and getattr(args, key) is not None}
     if args.options:
         given["options"] = dict(args.options)
-    if given.get("data_dir"):
-        given["data_dir"] = os.path.abspath(given["data_dir"])
+    for key in ("data_dir", "images", "cache"):  # the same files, whichever directory --resume is run from
+        if given.get(key):
+            given[key] = os.path.abspath(given[key])
     return _plain(given)
 
 
@@ -578,18 +664,29 @@ def _train(args, stop):
     variant = VARIANTS[args.variant]
     _check_labeled_per_class(args, variant)
     _check_set_options(dict(args.options), variant)
+    _check_images_option(args, {key: FLAGS[key] for key in OTHER_DATA if getattr(args, key) is not None})
     config, given = _resolve(args)
+    _check_folder_options(args, given)
+    if args.images:  # a folder or .npz has no named dataset and no splits: run.json says so
+        for key in ("dataset", "split"):
+            config[key] = None
+            setattr(args, key, None)
     import keras
 
-    from . import atomic, callbacks, data
+    from . import atomic, callbacks, data, plots
     from .classifying import ClassifierMixin
 
     keras.utils.set_random_seed(args.seed)
-    images, labels = data.load_arrays(args.dataset, args.split, args.data_dir)
+    if args.images:
+        images, labels = _read_images(args.images, **{key: getattr(args, key) for key in FOLDER_OPTIONS})
+        _check_labels(variant, labels, args)
+    else:
+        images, labels = data.load_arrays(args.dataset, args.split, args.data_dir)
     images = data.check_images(images)
     dataset = variant.training_dataset(images, labels, args.batch_size, args.labeled_per_class, args.seed)
     checkpoint = os.path.join(args.out, "model.keras")
     history_path = os.path.join(args.out, "history.csv")
+    curves_path = os.path.join(args.out, "curves.png")
     initial_epoch = 0
     if args.resume:  # load_model restores the compiled optimizers too
         model = variant.load(checkpoint)
@@ -618,12 +715,13 @@ def _train(args, stop):
                        "g_lr": _learning_rate(model.g_optimizer)}, os.path.join(args.out, "run.json"), indent=2)
     grid = callbacks.SampleGrid(os.path.join(args.out, "samples"), every=args.sample_every, seed=args.seed)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
-    print(f"Training {variant.__name__} on {args.dataset} ({len(images)} examples of shape {images.shape[1:]}), "
-          f"XLA {'on' if model.jit_compile else 'off'}, output in {args.out}/", flush=True)
+    print(f"Training {variant.__name__} on {args.images or args.dataset} ({len(images)} examples of shape "
+          f"{images.shape[1:]}), XLA {'on' if model.jit_compile else 'off'}, output in {args.out}/", flush=True)
     validation = None
     # A semi-supervised game trained without labels has classes that need not match the real ones.
     labeled = args.labeled_per_class or variant.label_mode != "semi_supervised"
-    if isinstance(model, ClassifierMixin) and labeled and args.split == "train":
+    # Your own images have no test split to measure it on.
+    if isinstance(model, ClassifierMixin) and labeled and args.split == "train" and not args.images:
         # The classifier the game trains, measured on real labeled test images after every epoch.
         validation = data.from_arrays(*data.load_arrays(args.dataset, "test", args.data_dir), batch_size=500,
                                       shuffle=False, drop_remainder=False)
@@ -634,7 +732,12 @@ def _train(args, stop):
         history = model.fit(dataset, epochs=initial_epoch + args.epochs, initial_epoch=initial_epoch,
                             steps_per_epoch=args.steps_per_epoch, verbose=verbose, validation_data=validation,
                             callbacks=[callbacks.TerminateOnNaN(), grid, callbacks.FiniteCheckpoint(checkpoint),
-                                       callbacks.CSVLogger(history_path, append=args.resume), watcher])
+                                       callbacks.CSVLogger(history_path, append=args.resume),
+                                       # After the CSVLogger, so that history.csv holds this epoch's row.
+                                       keras.callbacks.LambdaCallback(
+                                           on_epoch_end=lambda epoch, logs: plots.plot_history(history_path,
+                                                                                               curves_path)),
+                                       watcher])
     seconds = time.perf_counter() - start
     finite = callbacks._finite(watcher.logs)
     if stop.received is not None:
@@ -699,6 +802,14 @@ def sample(args):
     from .images import save_grid
 
     _check_output_file(args.out, "--out", create_directory=True)
+    # sample's --dataset has a default: only one that differs from it can have been given.
+    _check_images_option(args, {**({"dataset": "--dataset"} if args.dataset != "fashion_mnist" else {}),
+                                **({"data_dir": "--data-dir"} if args.data_dir else {})})
+    given = [FLAGS[key] for key in FOLDER_OPTIONS if getattr(args, key) is not None]
+    if (args.images or given) and not args.nearest:
+        raise ValueError(f"{', '.join((['--images'] if args.images else []) + given)}: the training images are "
+                         f"read for --nearest only; add --nearest or leave them out.")
+    _check_folder_options(args, [key for key in FOLDER_OPTIONS if getattr(args, key) is not None])
     model = GANModel.load(args.checkpoint)
     count, options = _grid_size(args, model)
     _check_memory(count, model.image_shape, options)
@@ -709,7 +820,14 @@ def sample(args):
         images, columns = sampling.code_traversal_grid(model, code=args.traverse, steps=args.steps,
                                                        seed=args.seed), args.steps
     elif args.nearest:
-        train_images = data.to_model_range(data.load_arrays(args.dataset, "train", args.data_dir)[0])
+        if args.images:  # read at the checkpoint's size and colour: the pairs are compared pixel by pixel
+            height, width, channels = model.image_shape
+            train_images = _read_images(args.images, image_size=args.image_size or (height, width),
+                                        color_mode=args.color_mode or ("grayscale" if channels == 1 else "rgb"),
+                                        crop=args.crop, cache=args.cache)[0]
+        else:
+            train_images = data.load_arrays(args.dataset, "train", args.data_dir)[0]
+        train_images = data.to_model_range(data.check_images(train_images, image_shape=model.image_shape))
         images, distances = sampling.nearest_neighbour_grid(model.generate(args.n, seed=args.seed), train_images)
         columns = args.columns or 2 * max(1, int(round((args.n / 2) ** 0.5)))
         columns += columns % 2  # pairs: a sample, then its nearest training image
@@ -732,6 +850,21 @@ def _check_classifier(classifier, path):
     if not getattr(classifier, "inputs", None) or len(classifier.outputs) != 1:
         raise ValueError(f"--classifier {path!r} is not a quality classifier (a Keras model from images to class "
                          f"probabilities); make one with `keras-gans evaluate --train-classifier`.")
+
+
+# The images the quality classifier of `evaluate --train-classifier` reads: Fashion-MNIST's.
+QUALITY_CLASSIFIER_SHAPE = (28, 28, 1)
+
+
+def _check_classifier_shape(shape, expected, args):
+    """Images of another shape than the quality classifier's cannot be judged by it: one line that says so."""
+    if tuple(shape) == tuple(expected):
+        return
+    what = f"--samples {args.samples!r} holds" if args.samples else f"{args.checkpoint!r} makes"
+    raise ValueError(f"{what} images of shape {'x'.join(map(str, shape))}, and the quality classifier is for "
+                     f"{'x'.join(map(str, expected))} Fashion-MNIST images only; judge other images with the "
+                     f"standard Inception FID, keras_gans.evaluation.inception.inception_fid(samples, real_images) "
+                     f"(what --inception adds for Fashion-MNIST).")
 
 
 def _load_samples(path):
@@ -780,10 +913,16 @@ def evaluate(args):
     else:
         model = GANModel.load(args.checkpoint)
         _check_memory(args.n, model.image_shape, "--n")
+    shape = tuple(samples.shape[1:]) if args.samples else tuple(model.image_shape)
+    if classifier is None and args.classifier is None:
+        # Before the default classifier is loaded (or trained, with --auto-train): a checkpoint of other
+        # images, e.g. trained on --images, is told so, not sent to train a classifier it cannot use.
+        _check_classifier_shape(shape, QUALITY_CLASSIFIER_SHAPE, args)
     if classifier is None:
         classifier = classifiers.load_classifier(args.classifier, args.dataset, train_if_missing=args.auto_train,
                                                  data_dir=args.data_dir, epochs=args.classifier_epochs)
         _check_classifier(classifier, args.classifier or classifiers.default_path(args.dataset))
+    _check_classifier_shape(shape, tuple(classifier.inputs[0].shape[1:]), args)
     if args.inception:
         print("Computing the Inception FID too (slow on a CPU) ...")
     if args.samples:
@@ -807,6 +946,18 @@ def evaluate(args):
               f"pixels in [0, 1]; unreliable in high dimensions, for comparison with the GAN paper only)")
     if args.json:
         atomic.write_json(results, args.json, indent=2)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- plot
+def plot(args):
+    from .plots import plot_history
+
+    history = os.path.join(args.run_dir, "history.csv")
+    if not os.path.isfile(history):
+        raise FileNotFoundError(f"No history.csv in {args.run_dir!r}: plot takes the --out directory of a "
+                                f"`keras-gans train` run.")
+    print(plot_history(history, os.path.join(args.run_dir, "curves.png")))
     return 0
 
 
