@@ -40,15 +40,16 @@ def test_save_load_model_restores_everything(name, dataset, tmp_path):
     assert int(loaded.step_counter.numpy()) == int(model.step_counter.numpy()) > 0
 
 
-@pytest.mark.parametrize("name", ["gan", "wgan_gp", "began", "cgan", "infogan"])
-def test_fit_save_load_fit_equals_uninterrupted_fit(name, fashion_mnist, tmp_path):
+@pytest.mark.parametrize("name, options", [(name, {}) for name in ("gan", "wgan_gp", "began", "cgan", "infogan")]
+                         + [(name, {"ema": 0.9}) for name in ("gan", "wgan_gp", "infogan")])
+def test_fit_save_load_fit_equals_uninterrupted_fit(name, options, fashion_mnist, tmp_path):
     # Unshuffled data, so that both runs see the same batches; noise is keyed by the step counter.
     data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
     steps = 2 * (2 if name == "wgan_gp" else 1)  # batches per run half (WGAN-GP takes 2 per step)
     keras.utils.set_random_seed(0)
-    straight = make(name, dropout=0.0)
+    straight = make(name, dropout=0.0, **options)
     straight.compile()
-    first = make(name, dropout=0.0)
+    first = make(name, dropout=0.0, **options)
     first.set_weights(straight.get_weights())
     first.compile()
     straight.fit(data.take(2 * steps), epochs=1, verbose=0)
@@ -63,6 +64,11 @@ def test_fit_save_load_fit_equals_uninterrupted_fit(name, fashion_mnist, tmp_pat
         np.testing.assert_array_equal(a, b)
     if name == "began":
         assert float(straight.k_t.numpy()) == float(resumed.k_t.numpy())
+    if options.get("ema"):  # the generator's averaged weights resume too, and generate with them
+        assert resumed.ema == options["ema"]
+        for a, b in zip(straight.ema_weights, resumed.ema_weights):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(straight.generate(4, seed=2), resumed.generate(4, seed=2))
 
 
 SERVE_SCRIPT = """

@@ -126,22 +126,23 @@ def test_fit_under_mirrored_strategy(dataset, mirrored):
     assert int(model.d_optimizer.iterations.numpy()) == 4 and int(model.g_optimizer.iterations.numpy()) == 2
 
 
-def test_one_discriminator_call_on_real_and_fake(fashion_mnist):
+def test_joint_batches_make_one_discriminator_call_on_real_and_fake(fashion_mnist):
     real = fashion_mnist[0][:6].astype("float32") / 127.5 - 1
     fake = np.random.default_rng(0).uniform(-1, 1, real.shape).astype("float32")
     generator = keras_gans.networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, hidden=(16,))
     discriminator = keras_gans.networks.mlp_discriminator(IMAGE_SHAPE, hidden=(16,), dropout=0.0)
     # An MLP discriminator without dropout: every output depends on its own sample only.
-    per_sample = keras_gans.GAN(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM)
+    per_sample = keras_gans.GAN(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM,
+                                joint_batches=True)
     assert not per_sample.generator_update_sees_real
     real_out, fake_out = per_sample.discriminate_real_fake(real, None, fake, None)
     np.testing.assert_allclose(real_out, per_sample.discriminator(real, training=True), atol=1e-5)
     np.testing.assert_allclose(fake_out, per_sample.discriminator(fake, training=True), atol=1e-5)
 
-    batch_norm = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)  # infoGAN D: batch norm
-    assert batch_norm.generator_update_sees_real
-    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0).generator_update_sees_real  # layer norm
-    assert not keras_gans.GAN(image_shape=IMAGE_SHAPE, seed=0, joint_batches=False).generator_update_sees_real
+    batch_norm = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0, joint_batches=True)
+    assert batch_norm.generator_update_sees_real  # the infoGAN-paper D has batch norm
+    assert not keras_gans.WGANGP(image_shape=IMAGE_SHAPE, seed=0, joint_batches=True).generator_update_sees_real
+    assert not keras_gans.GAN(image_shape=IMAGE_SHAPE, seed=0).generator_update_sees_real  # separate by default
     _, fake_out = batch_norm.discriminate_real_fake(real, None, fake, None)
     both = batch_norm.discriminator(np.concatenate([real, fake]), training=True)
     np.testing.assert_allclose(fake_out, both[6:], atol=1e-5)
@@ -153,9 +154,9 @@ def test_one_discriminator_call_on_real_and_fake(fashion_mnist):
 def test_separate_batches_call_the_discriminator_on_real_and_fake_apart(fashion_mnist):
     real = fashion_mnist[0][:6].astype("float32") / 127.5 - 1
     fake = np.random.default_rng(0).uniform(-1, 1, real.shape).astype("float32")
-    joint = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0)  # batch norm in D
+    joint = keras_gans.GAN(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0, joint_batches=True)  # BN in D
     separate = keras_gans.GAN(joint.generator, joint.discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM,
-                              seed=0, joint_batches=False)
+                              seed=0)
     real_out, fake_out = separate.discriminate_real_fake(real, None, fake, None)
     np.testing.assert_allclose(real_out, joint.discriminator(real, training=True), atol=1e-5)
     np.testing.assert_allclose(fake_out, joint.discriminator(fake, training=True), atol=1e-5)

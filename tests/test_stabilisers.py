@@ -201,27 +201,6 @@ def test_generation_and_export_use_the_averaged_generator(name, dataset, tmp_pat
     np.testing.assert_allclose(served.numpy(), expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["gan", "wgan_gp", "infogan"])
-def test_ema_fit_save_load_fit_equals_uninterrupted_fit(name, fashion_mnist, tmp_path):
-    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
-    steps = 2 * (2 if name == "wgan_gp" else 1)
-    straight = make(name, dropout=0.0, ema=0.9)
-    straight.compile()
-    first = make(name, dropout=0.0, ema=0.9)
-    first.set_weights(straight.get_weights())
-    first.compile()
-    straight.fit(data.take(2 * steps), epochs=1, verbose=0)
-    first.fit(data.take(steps), epochs=1, verbose=0)
-    path = str(tmp_path / "half.keras")
-    first.save(path)
-    resumed = keras.saving.load_model(path)
-    assert resumed.ema == 0.9
-    resumed.fit(data.skip(steps).take(steps), epochs=1, verbose=0)
-    for a, b in zip(straight.ema_weights + straight.generator.weights, resumed.ema_weights + resumed.generator.weights):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-    np.testing.assert_array_equal(straight.generate(4, seed=2), resumed.generate(4, seed=2))
-
-
 def test_ema_under_mirrored_strategy(fashion_mnist, mirrored):
     data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
     with mirrored.scope():
