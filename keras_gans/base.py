@@ -82,12 +82,13 @@ class GANModel(InferenceMixin, keras.Model):
             model collections), "dcgan", "mlp", "gan_paper" or "toy".
         seed: root of all training noise (see `noise`): noise continues exactly after `load_model`, differs
             across replicas, and does not depend on the number of replicas.
-        joint_batches: False (default): D is called on each real batch and on its fakes separately, and on the
-            fakes alone in the generator update, as in the public PyTorch collections; True: one call on both
-            (batch norm normalizes over the mixed batch) and the last real batch beside the fakes in the
-            generator update. The two differ only for discriminators with batch norm. One epoch of GAN on
-            Fashion-MNIST (infoGAN-paper nets) reached classifier-FID 9.9 separately against 19.3 jointly, the
-            joint call leaving out whole classes (trousers): see docs/parity.md.
+        joint_batches: False: D is called on each real batch and on its fakes separately, and on the fakes
+            alone in the generator update, as in the public PyTorch collections; True: one call on both (batch
+            norm normalizes over the mixed batch) and the last real batch beside the fakes in the generator
+            update. The two differ only for discriminators with batch norm. None (default): the game's own
+            `joint_batches_default`, the one measured better for it -- separate for the GAN game (one epoch on
+            Fashion-MNIST: classifier-FID 9.9 and 11.2 against 19.3 and 19.5 jointly, which left out whole
+            classes), joint for LSGAN (24.8 against 42.2): see docs/parity.md.
 
     Stabilisers, switches of every game:
         ema: None, or a decay in (0, 1) such as 0.999: keep an exponential moving average of the generator's
@@ -113,6 +114,8 @@ class GANModel(InferenceMixin, keras.Model):
     default_architecture = "infogan"
     label_mode = "optional"  # a key of LABEL_INPUTS
     metric_names = ("d_loss", "g_loss")
+    # How D sees a real batch and its fakes when joint_batches is not given (see the class docstring).
+    joint_batches_default = True
     # True where the discriminator loss also differentiates D with respect to its input (a gradient penalty);
     # bench counts the FLOPs of that extra pass.
     penalises_gradients = False
@@ -122,7 +125,7 @@ class GANModel(InferenceMixin, keras.Model):
 
     def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
                  num_classes=None, latent_prior="normal", d_steps=1, g_steps=1, architecture=None, seed=None,
-                 joint_batches=False, ema=None, spectral_norm=False, augment=None, **kwargs):
+                 joint_batches=None, ema=None, spectral_norm=False, augment=None, **kwargs):
         super().__init__(**kwargs)
         if latent_prior not in noise.PRIORS:
             raise ValueError(f"latent_prior must be one of {noise.PRIORS}, not {latent_prior!r}.")
@@ -135,7 +138,7 @@ class GANModel(InferenceMixin, keras.Model):
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.architecture = architecture or self.default_architecture
         self.seed = int(np.random.randint(2**31 - 1)) if seed is None else int(seed)
-        self.joint_batches = bool(joint_batches)
+        self.joint_batches = self.joint_batches_default if joint_batches is None else bool(joint_batches)
         self._set_stabilisers(ema, spectral_norm, augment)
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()

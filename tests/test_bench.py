@@ -21,8 +21,11 @@ def test_flop_count_of_the_infogan_networks():
     gan, wgan_gp = bench.build("gan"), bench.build("wgan_gp")
     f_g, f_d = bench.network_flops(gan.generator), bench.network_flops(gan.discriminator)
     # D: G forward on B + D forward/backward on 2B; G: G forward/backward on B + D forward and input
-    # gradient on 2B (batch norm in D); WGAN-GP adds 6 F_D B to the critic update and its critic has no BN.
-    assert bench.update_flops(gan, 64) == (f_g * 64 + 3 * f_d * 128, 3 * f_g * 64 + 2 * f_d * 128)
+    # gradient on B, or on 2B where D sees the real batch beside the fakes (joint_batches, batch norm in D);
+    # WGAN-GP adds 6 F_D B to the critic update and its critic has no BN.
+    assert bench.update_flops(gan, 64) == (f_g * 64 + 3 * f_d * 128, 3 * f_g * 64 + 2 * f_d * 64)
+    joint = keras_gans.GAN(image_shape=(28, 28, 1), seed=0, joint_batches=True)
+    assert bench.update_flops(joint, 64) == (f_g * 64 + 3 * f_d * 128, 3 * f_g * 64 + 2 * f_d * 128)
     assert bench.update_flops(wgan_gp, 64) == (f_g * 64 + 3 * f_d * 128 + 6 * f_d * 64, 3 * f_g * 64 + 2 * f_d * 64)
 
 

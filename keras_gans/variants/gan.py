@@ -21,6 +21,9 @@ class GAN(GANModel):
     """
 
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    # Separate calls on real and fake batches: after one epoch on Fashion-MNIST, one joint call (batch norm
+    # over the mixed batch) left out whole classes and doubled the classifier-FID (docs/parity.md).
+    joint_batches_default = False
 
     def __init__(self, generator=None, discriminator=None, *, loss="non_saturating", **kwargs):
         if loss not in GENERATOR_LOSSES:
