@@ -21,13 +21,13 @@ from . import atomic, data, noise
 
 class InferenceMixin:
     """Generation, serving and export for a model with `generator`, `latent_dim`, `latent_prior`,
-    `image_shape`, `num_classes`, `reads_labels(role)` and `ema_weights` (empty without generator EMA)."""
+    `image_shape`, `num_classes`, `reads_labels(role)` and `ema_weights` (empty without generator EMA; always set)."""
 
     # ------------------------------------------------------------------------------ the averaged generator
     def run_generator(self, generator_input, training=False):
         """The generator used for inference on its network input: the averaged one with EMA, else the
         generator itself."""
-        if not getattr(self, "ema_weights", None):
+        if not self.ema_weights:
             return self.generator(generator_input, training=training)
         outputs, _ = self.generator.stateless_call([weight.value for weight in self.ema_weights],
                                                    [weight.value for weight in self.generator.non_trainable_variables],
@@ -38,7 +38,7 @@ class InferenceMixin:
         """The generator that inference uses, as a `keras.Model`: with EMA a new copy of the generator holding
         the averaged trainable weights and the generator's non-trainable ones (a snapshot: it does not follow
         further training); without, `generator` itself."""
-        if not getattr(self, "ema_weights", None):
+        if not self.ema_weights:
             return self.generator
         copy = keras.models.clone_model(self.generator)
         for targets, sources in ((copy.trainable_variables, self.ema_weights),
