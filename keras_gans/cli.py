@@ -120,15 +120,17 @@ def _data_options(dataset_help=None, data_dir_help="directory with IDX files (tr
 
 
 def _folder_options():
-    """--image-size, --color-mode, --crop and --cache: how `data.load_folder` reads the folder of --images."""
+    """--image-size, --color-mode and --crop: how the images are converted as they are read (a folder of
+    --images, a TFDS dataset, IDX files, a .npz), and --cache: where a folder's decoded images are kept."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--image-size", type=_integer(1, 8192), metavar="PX",
-                        help="--images: resize every image to PX x PX (needed when the images differ in size)")
+                        help="resize every image to PX x PX (needed when the images differ in size, as in a "
+                             "folder of photos or lsun/bedroom)")
     parent.add_argument("--color-mode", choices=("rgb", "grayscale"),
-                        help="--images: convert every image (needed when colour and grayscale images mix)")
+                        help="convert every image (needed when colour and grayscale images mix)")
     parent.add_argument("--crop", choices=("center", "resize"),
-                        help="--images with --image-size: cut the largest centred square first (center, the "
-                             "default) or squeeze the whole image (resize)")
+                        help="with --image-size: cut the largest centred square first (center, the default) or "
+                             "squeeze the whole image (resize)")
     parent.add_argument("--cache", metavar="FILE.npz",
                         help="--images: keep the decoded images in FILE.npz for the next command (same options)")
     return parent
@@ -265,8 +267,18 @@ def _parser():
 
     evaluate_parser = commands.add_parser(
         "evaluate", help="sample quality against the real test set: classifier-FID, KID, IS-style score, coverage, ...",
-        parents=[_data_options("real data to compare with"), seed, debug])
+        parents=[_data_options("real data to compare with: its test split (default: fashion_mnist)",
+                               dataset_default=None), seed, _folder_options(), debug])
     evaluate_parser.add_argument("checkpoint", nargs="?", help=".keras checkpoint (optional with --train-classifier)")
+    evaluate_parser.add_argument("--images", metavar="PATH",
+                                 help="real images to compare with: a folder of your own images or a .npz file "
+                                      "(for a model trained on them)")
+    evaluate_parser.add_argument("--split", default="test",
+                                 help="--dataset's split to compare with on Inception features (default: test; "
+                                      "e.g. validation for lsun/bedroom, which has no test split)")
+    evaluate_parser.add_argument("--inception-weights", metavar="FILE.h5",
+                                 help="weights of InceptionV3 without its top, for the Inception path offline "
+                                      "(default: the ImageNet weights, downloaded once into ~/.keras/models)")
     evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=10000,
                                  help="generated samples to compare")
     evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the cached Fashion-MNIST one)")
@@ -365,26 +377,35 @@ def _check_images_option(args, other_data):
 
 
 def _check_folder_options(args, given):
-    """The folder options given (`given`: run.json's names) say how `data.load_folder` reads the folder of
-    --images; without one they would be ignored, which is refused."""
-    unused = [FLAGS[key] for key in FOLDER_OPTIONS if key in given]
-    say = f"{', '.join(unused)} {'says' if len(unused) == 1 else 'say'}"
-    if unused and not args.images:
-        raise ValueError(f"{say} how to read --images; pass --images PATH (a folder of images).")
-    if unused and not os.path.isdir(args.images):
-        raise ValueError(f"{say} how to read a folder of images; --images {args.images!r} is a .npz file, whose "
-                         f"images are used as they are.")
+    """--cache (`given`: run.json's names) keeps the decoded images of a folder of --images; without one it
+    would be ignored, which is refused. (--image-size, --color-mode and --crop convert images of any source.)"""
+    if "cache" not in given:
+        return
+    if not args.images:
+        raise ValueError("--cache keeps the decoded images of --images; pass --images PATH (a folder of images).")
+    if not os.path.isdir(args.images):
+        raise ValueError(f"--cache keeps the decoded images of a folder; --images {args.images!r} is a .npz file, "
+                         f"read as it is.")
 
 
 def _read_images(path, **folder_options):
-    """(images, labels or None) of --images, a folder read with the folder options that are set, or a .npz."""
+    """(images, labels or None) of --images, a folder or a .npz, read with the folder options that are set."""
     from . import data
 
-    if not os.path.isdir(path):
-        if not (path.endswith(".npz") and os.path.isfile(path)):  # a run.json's folder that has gone since
-            raise FileNotFoundError(f"--images {path!r} is neither a folder of images nor a .npz file.")
-        return data.load_arrays(path)
+    if not os.path.isdir(path) and not (path.endswith(".npz") and os.path.isfile(path)):
+        # a run.json's folder that has gone since
+        raise FileNotFoundError(f"--images {path!r} is neither a folder of images nor a .npz file.")
     return data.load_arrays(path, **{key: value for key, value in folder_options.items() if value is not None})
+
+
+def _read_dataset(args, split):
+    """(images, labels or None) of --dataset/--data-dir's `split`, converted by --image-size, --color-mode and
+    --crop where they are given."""
+    from . import data
+
+    convert = {key: getattr(args, key, None) for key in ("image_size", "color_mode", "crop")}
+    return data.load_arrays(args.dataset, split, args.data_dir,
+                            **{key: value for key, value in convert.items() if value is not None})
 
 
 def _check_labels(variant, labels, args):
@@ -681,7 +702,7 @@ def _train(args, stop):
         images, labels = _read_images(args.images, **{key: getattr(args, key) for key in FOLDER_OPTIONS})
         _check_labels(variant, labels, args)
     else:
-        images, labels = data.load_arrays(args.dataset, args.split, args.data_dir)
+        images, labels = _read_dataset(args, args.split)
     images = data.check_images(images)
     dataset = variant.training_dataset(images, labels, args.batch_size, args.labeled_per_class, args.seed)
     checkpoint = os.path.join(args.out, "model.keras")
@@ -826,7 +847,7 @@ def sample(args):
                                         color_mode=args.color_mode or ("grayscale" if channels == 1 else "rgb"),
                                         crop=args.crop, cache=args.cache)[0]
         else:
-            train_images = data.load_arrays(args.dataset, "train", args.data_dir)[0]
+            train_images = _read_dataset(args, "train")[0]
         train_images = data.to_model_range(data.check_images(train_images, image_shape=model.image_shape))
         images, distances = sampling.nearest_neighbour_grid(model.generate(args.n, seed=args.seed), train_images)
         columns = args.columns or 2 * max(1, int(round((args.n / 2) ** 0.5)))
@@ -862,9 +883,49 @@ def _check_classifier_shape(shape, expected, args):
         return
     what = f"--samples {args.samples!r} holds" if args.samples else f"{args.checkpoint!r} makes"
     raise ValueError(f"{what} images of shape {'x'.join(map(str, shape))}, and the quality classifier is for "
-                     f"{'x'.join(map(str, expected))} Fashion-MNIST images only; judge other images with the "
-                     f"standard Inception FID, keras_gans.evaluation.inception.inception_fid(samples, real_images) "
-                     f"(what --inception adds for Fashion-MNIST).")
+                     f"{'x'.join(map(str, expected))} images only; leave out --classifier to judge these on "
+                     f"Inception-v3 features.")
+
+
+def _evaluate_on_inception(args, samples, model, shape, dataset_given):
+    """evaluate for images the Fashion-MNIST classifier cannot read (colour, other sizes, your own folder):
+    the standard FID, KID, precision/recall and density/coverage on Inception-v3 features, against the real
+    images of --images or --dataset's test split, read at the samples' size and colour."""
+    import numpy as np
+
+    from . import atomic
+    from .evaluation import evaluate as evaluation
+    from .evaluation.inception import InceptionUnavailable
+
+    if args.parzen:
+        raise ValueError("--parzen is the GAN paper's Fashion-MNIST protocol; leave it out for these images.")
+    if not args.images and not dataset_given:
+        raise ValueError(f"{'x'.join(map(str, shape))} images are judged against real images of their kind: pass "
+                         f"--images PATH (the folder the model was trained on) or --dataset NAME (its test split).")
+    convert = {"image_size": args.image_size or tuple(shape[:2]),
+               "color_mode": args.color_mode or ("grayscale" if shape[2] == 1 else "rgb"), "crop": args.crop}
+    if args.images:
+        real = _read_images(args.images, cache=args.cache, **convert)[0]
+    else:
+        real = _read_dataset(argparse.Namespace(**{**vars(args), **convert}), args.split)[0]
+    rows = np.random.default_rng(args.seed).choice(len(real), min(args.n, len(real)), replace=False)
+    if samples is None:
+        samples = evaluation.generate_for_evaluation(model, args.n, args.seed)[0]
+    print(f"Judging {len(samples)} samples against {len(rows)} real images on Inception-v3 features (slow on a CPU) "
+          f"...")
+    try:
+        results = evaluation.evaluate_on_inception(samples, np.asarray(real)[np.sort(rows)], seed=args.seed,
+                                                   weights=args.inception_weights or "imagenet")
+    except InceptionUnavailable as error:
+        raise RuntimeError(f"{'x'.join(map(str, shape))} images are judged on Inception-v3 features, and {error}; "
+                           f"run once with internet access (the weights are kept in ~/.keras/models) or pass "
+                           f"--inception-weights FILE.h5 (InceptionV3 without its top).") from None
+    print(f"keras-gans evaluate {args.samples or args.checkpoint} against "
+          f"{args.images or f'{args.dataset} ({args.split} split)'}")
+    print(evaluation.format_inception_results(results))
+    if args.json:
+        atomic.write_json(results, args.json, indent=2)
+    return 0
 
 
 def _load_samples(path):
@@ -892,6 +953,8 @@ def evaluate(args):
 
     if args.json:
         _check_output_file(args.json, "--json")
+    _check_images_option(args, {key: FLAGS[key] for key in ("dataset", "data_dir") if getattr(args, key)})
+    dataset_given, args.dataset = args.dataset is not None, args.dataset or "fashion_mnist"
     classifier = None
     if args.train_classifier:
         path = args.classifier or classifiers.default_path(args.dataset)
@@ -914,10 +977,17 @@ def evaluate(args):
         model = GANModel.load(args.checkpoint)
         _check_memory(args.n, model.image_shape, "--n")
     shape = tuple(samples.shape[1:]) if args.samples else tuple(model.image_shape)
-    if classifier is None and args.classifier is None:
-        # Before the default classifier is loaded (or trained, with --auto-train): a checkpoint of other
-        # images, e.g. trained on --images, is told so, not sent to train a classifier it cannot use.
-        _check_classifier_shape(shape, QUALITY_CLASSIFIER_SHAPE, args)
+    if args.classifier is None and (args.images or shape != QUALITY_CLASSIFIER_SHAPE):
+        return _evaluate_on_inception(args, samples if args.samples else None, None if args.samples else model, shape,
+                                      dataset_given)
+    if args.images:
+        raise ValueError("--images gives the real images of the Inception path, for models the quality classifier "
+                         "cannot judge; leave out --classifier, or --images.")
+    if args.split != "test":
+        raise ValueError("--split chooses the real images of the Inception path; the quality classifier always "
+                         "compares with the test split.")
+    if args.inception_weights and not args.inception:
+        raise ValueError("--inception-weights is for the Inception FID: add --inception.")
     if classifier is None:
         classifier = classifiers.load_classifier(args.classifier, args.dataset, train_if_missing=args.auto_train,
                                                  data_dir=args.data_dir, epochs=args.classifier_epochs)
@@ -927,12 +997,14 @@ def evaluate(args):
         print("Computing the Inception FID too (slow on a CPU) ...")
     if args.samples:
         results = evaluation.evaluate_samples(samples, classifier=classifier, seed=args.seed, dataset=args.dataset,
-                                              data_dir=args.data_dir, inception=args.inception)
+                                              data_dir=args.data_dir,
+                                              inception=args.inception and (args.inception_weights or True))
         results.pop("probabilities")
         print(f"keras-gans evaluate --samples {args.samples} ({len(samples)} samples)")
     else:
         results = evaluation.evaluate_model(model, n=args.n, classifier=classifier, seed=args.seed,
-                                            dataset=args.dataset, data_dir=args.data_dir, inception=args.inception)
+                                            dataset=args.dataset, data_dir=args.data_dir,
+                                            inception=args.inception and (args.inception_weights or True))
         print(f"keras-gans evaluate {args.checkpoint} ({type(model).__name__})")
     print(evaluation.format_results(results))
     if args.parzen:

@@ -10,7 +10,10 @@ yields `(images, labels)`: float32 NHWC images scaled to [-1, 1] and int32 label
 3. for `fashion_mnist`, Debian's `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist/`),
    so an offline machine trains on the real data;
 4. otherwise TensorFlow Datasets by name (`mnist`, `cifar10`, `celeb_a`, `lsun/bedroom`, ...), which
-   downloads on first use.
+   downloads on first use: the "image" feature, and "label" where the dataset has one.
+
+Every source takes `image_size=`, `color_mode=` and `crop=` (`convert_images`): the centre crop and bilinear
+resize of `keras.utils.image_dataset_from_directory`, applied to folders, TFDS datasets, IDX and .npz files alike.
 
 A split is held in memory as uint8 and scaled per batch, which suits the small image datasets GANs are
 trained on here (Fashion-MNIST is 47 MB).
@@ -81,19 +84,36 @@ def load_idx(directory, split="train"):
 
 
 # --------------------------------------------------------------------------------------------- TFDS
-def _load_tfds(name, split, data_dir):
+def _load_tfds(name, split, data_dir, image_size=None, color_mode=None, crop="center"):
+    """(uint8 images, int32 labels or None) of a TFDS image dataset: its "image" feature, converted with
+    `convert_images` on the way (so that datasets of many sizes, like LSUN, can be resized before they are
+    stacked), and its "label" feature if it has one (CelebA and LSUN have none)."""
     import tensorflow_datasets as tfds
 
     try:
-        tfds.builder(name, data_dir=data_dir)
+        builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
         raise ValueError(
             f"Unknown dataset {name!r}. Pass a TensorFlow Datasets image dataset name (mnist, fashion_mnist, "
             f"cifar10, ...), data_dir=<a directory with IDX files>, or numpy arrays (images, labels)."
         ) from None
+    features = builder.info.features
+    if "image" not in features:
+        raise ValueError(f"{name!r} has no 'image' feature (it has {', '.join(features)}): it is not an image "
+                         f"dataset this package can train on.")
+    shape = tuple(features["image"].shape)
+    if image_size is None and None in shape[:2]:
+        raise ValueError(f"{name!r} holds images of many sizes; pass image_size= (e.g. 64; --image-size 64 on the "
+                         f"command line) to resize them all.")
+    labelled = "label" in features and tuple(features["label"].shape) == ()
+
+    def convert(example):
+        images = convert_images(example["image"][None], image_size, color_mode, crop)[0]
+        return images, (tf.cast(example["label"], tf.int32) if labelled else tf.zeros((), tf.int32))
+
     try:
-        chunks = list(tfds.as_numpy(tfds.load(name, split=split, as_supervised=True, data_dir=data_dir)
-                                    .batch(4096)))
+        chunks = list(tfds.as_numpy(tfds.load(name, split=split, data_dir=data_dir)
+                                    .map(convert, num_parallel_calls=tf.data.AUTOTUNE).batch(4096)))
     except Exception as error:  # tfds raises many kinds of errors when it cannot download
         hint = ""
         if name in LOCAL_DIRS:
@@ -107,7 +127,38 @@ def _load_tfds(name, split, data_dir):
     if not chunks:
         raise ValueError(f"Split {split!r} of {name!r} is empty.")
     images = np.concatenate([images for images, _ in chunks])
-    return images, np.concatenate([labels for _, labels in chunks]).astype("int32")
+    return images, (np.concatenate([labels for _, labels in chunks]) if labelled else None)
+
+
+def convert_images(images, image_size=None, color_mode=None, crop="center"):
+    """uint8 NHWC images (a tensor or array) -> uint8 images of `image_size` (an int or (height, width)) in
+    `color_mode` ("rgb" or "grayscale"); None keeps the size or the colour as it is. `crop="center"` cuts the
+    largest centred region of the new aspect ratio before resizing, `crop="resize"` squeezes the whole image --
+    the bilinear resize of `keras.utils.image_dataset_from_directory`, so a dataset and a folder of the same
+    pictures give the same arrays."""
+    if crop not in ("center", "resize"):
+        raise ValueError(f"crop must be 'center' or 'resize', not {crop!r}.")
+    if color_mode not in (None, "rgb", "grayscale"):
+        raise ValueError(f"color_mode must be 'rgb' or 'grayscale', not {color_mode!r}.")
+    images = tf.convert_to_tensor(images)
+    if color_mode == "rgb" and images.shape[-1] == 1:
+        images = tf.image.grayscale_to_rgb(images)
+    elif color_mode == "grayscale" and images.shape[-1] == 3:
+        images = tf.image.rgb_to_grayscale(images)
+    if image_size is not None:
+        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        resized = keras.ops.image.resize(tf.cast(images, tf.float32), size, interpolation="bilinear",
+                                         crop_to_aspect_ratio=crop == "center")
+        images = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+    return images
+
+
+def _convert_arrays(images, image_size=None, color_mode=None, crop="center", chunk=4096):
+    """`convert_images` on a numpy array, a chunk at a time; the array itself when there is nothing to do."""
+    if image_size is None and color_mode is None:
+        return images
+    return np.concatenate([convert_images(images[i:i + chunk], image_size, color_mode, crop).numpy()
+                           for i in range(0, len(images), chunk)])
 
 
 # --------------------------------------------------------------------------------- your own images
@@ -222,32 +273,41 @@ def load_npz(path):
         return stored[image_key], (stored[label_key] if label_key else None)
 
 
-def load_arrays(name, split="train", data_dir=None, **folder_options):
+def load_arrays(name, split="train", data_dir=None, image_size=None, color_mode=None, crop="center", cache=None):
     """The whole split as numpy arrays: (images as stored, usually uint8 NHWC; labels int32 or None).
 
-    `name` is a dataset name, an image folder (see `load_folder`, which takes `folder_options`; `split` does not
-    apply) or a .npz file. A `data_dir` that is given is the only place looked in -- its IDX files, or
-    TensorFlow Datasets' copy of `name` prepared there -- so a mistyped or incomplete directory is an error,
-    never other data."""
+    `name` is a dataset name, an image folder (see `load_folder`; `split` does not apply) or a .npz file. A
+    `data_dir` that is given is the only place looked in -- its IDX files, or TensorFlow Datasets' copy of `name`
+    prepared there -- so a mistyped or incomplete directory is an error, never other data. `image_size`,
+    `color_mode` and `crop` convert uint8 images from any source (`convert_images`); `cache` keeps a folder's
+    decoded images (the other sources are files already)."""
     if os.path.isdir(name):
-        return load_folder(name, **folder_options)
+        return load_folder(name, image_size=image_size, color_mode=color_mode, crop=crop, cache=cache)
+    if cache:
+        raise ValueError(f"cache= keeps the decoded images of a folder; {name!r} is not a folder.")
+    convert = {"image_size": image_size, "color_mode": color_mode, "crop": crop}
     if name.endswith(".npz"):
         if not os.path.isfile(name):
             raise FileNotFoundError(f"No .npz file at {name!r}.")
-        return load_npz(name)
-    if data_dir:
-        if has_idx(data_dir, split):
-            return load_idx(data_dir, split)
+        images, labels = load_npz(name)
+    elif data_dir and has_idx(data_dir, split):
+        images, labels = load_idx(data_dir, split)
+    elif data_dir:
         if os.path.isdir(os.path.join(data_dir, name.split("/")[0])):
-            return _load_tfds(name, split, data_dir)
+            return _load_tfds(name, split, data_dir, **convert)
         if not os.path.isdir(data_dir):
             raise FileNotFoundError(f"The data directory {data_dir!r} does not exist.")
         raise FileNotFoundError(f"No {split} IDX files (e.g. {_IDX_PREFIXES.get(split, ('train',))[0]}-images-idx3-"
                                 f"ubyte.gz and the matching labels file) and no TensorFlow Datasets copy of {name!r} "
                                 f"in {data_dir!r}.")
-    if name in LOCAL_DIRS and has_idx(LOCAL_DIRS[name][0], split):
-        return load_idx(LOCAL_DIRS[name][0], split)
-    return _load_tfds(name, split, data_dir)
+    elif name in LOCAL_DIRS and has_idx(LOCAL_DIRS[name][0], split):
+        images, labels = load_idx(LOCAL_DIRS[name][0], split)
+    else:
+        return _load_tfds(name, split, data_dir, **convert)
+    if (image_size is not None or color_mode is not None) and np.asarray(images).dtype != np.uint8:
+        raise ValueError(f"image_size= and color_mode= convert uint8 images; {name!r} holds "
+                         f"{np.asarray(images).dtype} ones.")
+    return _convert_arrays(images, **convert), labels
 
 
 # ------------------------------------------------------------------------------------------- arrays
@@ -430,7 +490,7 @@ def from_arrays(images, labels=None, batch_size=64, shuffle=True, drop_remainder
 
 
 def load(name, split="train", batch_size=64, shuffle=True, drop_remainder=True, data_dir=None,
-         labeled_per_class=None, seed=None, **folder_options):
+         labeled_per_class=None, seed=None, **convert_options):
     """A batched, shuffled, prefetched dataset of `(images in [-1, 1], int32 labels)` (images alone for a
     folder without class subfolders).
 
@@ -443,10 +503,11 @@ def load(name, split="train", batch_size=64, shuffle=True, drop_remainder=True, 
         data_dir: a directory with IDX files, or TFDS's data directory.
         labeled_per_class: keep exactly this many examples of every class (a labeled subset).
         seed: shuffling and subset seed.
-        folder_options: for a folder, `image_size`, `color_mode`, `crop` and `cache` (see `load_folder`).
+        convert_options: `image_size`, `color_mode` and `crop` for uint8 images from any source, and for a
+            folder `cache` (see `load_arrays`).
     """
     if isinstance(name, str):
-        images, labels = load_arrays(name, split, data_dir, **folder_options)
+        images, labels = load_arrays(name, split, data_dir, **convert_options)
     elif isinstance(name, (tuple, list)):
         images, labels = name if len(name) == 2 else (name[0], None)
     else:

@@ -136,8 +136,8 @@ def test_images_errors_are_one_line(runs, folder, tmp_path, capsys):
     out = ["--out", str(tmp_path / "run")]
     assert cli.main(["train", "dcgan", "--images", str(folder), "--dataset", "mnist"] + FAST + out) == 2
     assert "--images reads your own images and --dataset name other data" in _one_error(capsys)
-    assert cli.main(["train", "dcgan", "--image-size", "32", "--data-dir", SUBSET] + FAST + out) == 2
-    assert "--image-size says how to read --images" in _one_error(capsys)
+    assert cli.main(["train", "dcgan", "--cache", str(tmp_path / "c.npz"), "--data-dir", SUBSET] + FAST + out) == 2
+    assert "--cache keeps the decoded images of --images" in _one_error(capsys)
 
     flat = tmp_path / "flat"
     flat.mkdir()
@@ -152,7 +152,44 @@ def test_images_errors_are_one_line(runs, folder, tmp_path, capsys):
     assert cli.main(["train", "dcgan", "--resume", "--image-size", "16", "--out", str(run)] + FAST) == 2
     assert "--image-size: run has 32, given 16" in _one_error(capsys)
 
-    assert cli.main(["evaluate", str(runs["dcgan"] / "model.keras"), "--n", "10"]) == 2
+    checkpoint = str(runs["dcgan"] / "model.keras")
+    assert cli.main(["evaluate", checkpoint, "--n", "10"]) == 2
+    assert "32x32x3 images are judged against real images of their kind: pass --images PATH" in _one_error(capsys)
+    assert cli.main(["evaluate", checkpoint, "--images", str(folder), "--inception-weights",
+                     str(tmp_path / "missing.weights.h5")]) == 2
     err = _one_error(capsys)
-    assert "images of shape 32x32x3" in err and "28x28x1 Fashion-MNIST images only" in err
-    assert "inception" in err.lower()
+    assert "judged on Inception-v3 features" in err and "--inception-weights FILE.h5" in err
+
+
+def test_evaluate_judges_colour_samples_on_inception_features(runs, folder, tmp_path, capsys):
+    """The Inception path end to end, offline: an InceptionV3 of random weights saved to a file stands in for the
+    ImageNet one (the path is the same; only the numbers would differ)."""
+    import keras
+
+    weights = tmp_path / "inception_v3_notop.weights.h5"
+    keras.applications.InceptionV3(include_top=False, weights=None, pooling="avg",
+                                   input_shape=(299, 299, 3)).save_weights(str(weights))
+    report = tmp_path / "eval.json"
+    assert cli.main(["evaluate", str(runs["dcgan"] / "model.keras"), "--images", str(folder), "--image-size", "32",
+                     "--n", "6", "--inception-weights", str(weights), "--json", str(report)]) == 0
+    assert "Inception FID" in capsys.readouterr().out
+    results = json.loads(report.read_text())
+    assert results["n"] == 6 and results["num_real"] == 6  # --n real images of the folder's 12
+    assert np.isfinite(results["inception_fid"]) and results["inception_fid"] > 0
+    assert 0 <= results["precision"] <= 1 and 0 <= results["knn_coverage"] <= 1
+
+
+def test_tfds_colour_datasets_through_the_cli(tmp_path):
+    """The TFDS names users try, with mock data: CIFAR-10's labels condition CGAN; CelebA's 218x178 photos are
+    centre-cropped to 32 px for an unconditional DCGAN, and the run remembers how they were read."""
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=8):
+        assert cli.main(["train", "cgan", "--dataset", "cifar10", "--out", str(tmp_path / "cifar10")] + FAST) == 0
+        assert cli.main(["train", "dcgan", "--dataset", "celeb_a", "--image-size", "32", "--out",
+                         str(tmp_path / "celeb_a")] + FAST) == 0
+    assert keras_gans.GANModel.load(str(tmp_path / "cifar10" / "model.keras")).image_shape == (32, 32, 3)
+    celeb_a = keras_gans.GANModel.load(str(tmp_path / "celeb_a" / "model.keras"))
+    assert celeb_a.image_shape == (32, 32, 3) and celeb_a.generate(2, seed=0).shape == (2, 32, 32, 3)
+    run = json.loads((tmp_path / "celeb_a" / "run.json").read_text())
+    assert run["dataset"] == "celeb_a" and run["image_size"] == 32

@@ -62,6 +62,41 @@ def test_tfds_path_with_mock_data():
     assert ds.cardinality().numpy() == 3
 
 
+@pytest.mark.parametrize("name, options, shape, labelled", [
+    ("cifar10", {}, (32, 32, 3), True),
+    ("celeb_a", {"image_size": 64}, (64, 64, 3), False),  # 218x178 photos, centre-cropped; no "label" feature
+    ("lsun/bedroom", {"image_size": 32, "crop": "resize"}, (32, 32, 3), False),  # photos of many sizes
+    ("mnist", {"image_size": 32, "color_mode": "rgb"}, (32, 32, 3), True),
+])
+def test_tfds_image_datasets_users_try(name, options, shape, labelled):
+    with tfds.testing.mock_data(num_examples=12):
+        images, labels = data.load_arrays(name, "train", **options)
+    assert images.shape == (12,) + shape and images.dtype == np.uint8
+    assert (labels is not None) == labelled
+    if labelled:
+        assert labels.dtype == np.int32 and labels.shape == (12,)
+
+
+def test_tfds_images_of_many_sizes_need_image_size():
+    with tfds.testing.mock_data(num_examples=4), pytest.raises(ValueError, match="many sizes.*--image-size 64"):
+        data.load_arrays("lsun/bedroom")
+
+
+def test_conversion_is_the_folder_resize():
+    """A centre crop then bilinear resize, as keras.utils.image_dataset_from_directory does it: a 4x2 image whose
+    top and bottom rows differ keeps only its centred 2x2 square."""
+    image = np.zeros((1, 4, 2, 1), "uint8")
+    image[0, 1:3] = 200
+    assert data.convert_images(image, 2).numpy().ravel().tolist() == [200] * 4
+    assert data.convert_images(image, 2, crop="resize").numpy().ravel().tolist() != [200] * 4
+    rgb = data.convert_images(image, color_mode="rgb").numpy()
+    assert rgb.shape == (1, 4, 2, 3) and (rgb == image).all()
+    with pytest.raises(ValueError, match="cache= keeps the decoded images of a folder"):
+        data.load_arrays("fashion_mnist", data_dir=SUBSET, cache="x.npz")
+    converted, _ = data.load_arrays("fashion_mnist", "test", data_dir=SUBSET, image_size=32, color_mode="rgb")
+    assert converted.shape == (200, 32, 32, 3) and converted.dtype == np.uint8
+
+
 def test_unknown_dataset_names_the_fix():
     with pytest.raises(ValueError, match="Unknown dataset 'no_such_set'.*data_dir"):
         data.load("no_such_set")

@@ -84,7 +84,8 @@ def evaluate_samples(images, classifier=None, real_test=None, real_train=None, s
         real_test, real_train: (images, labels) (uint8 or [-1, 1]); default: the splits of `dataset`. n random
             training images (fewer if there are fewer) give the sanity floor, real-train vs real-test.
         subset_size: KID subset size (see `metrics.kernel_inception_distance`).
-        inception: also the Inception FID of the samples (None, with the reason, when the weights are unavailable).
+        inception: also the Inception FID of the samples (None, with the reason, when the weights are unavailable);
+            True for the ImageNet weights, or the path of an InceptionV3 weights file without its top.
         own_classifier: images -> class probabilities of the generator's own game (ACGAN, catGAN, SGAN), whose
             test error is reported too.
 
@@ -143,11 +144,53 @@ def evaluate_samples(images, classifier=None, real_test=None, real_train=None, s
     results["classifier_test_accuracy"] = 1 - classification_error(test_labels, test_probs)
     if inception:
         try:
-            results["inception_fid"] = inception_fid(images, test_images[:n])
+            results["inception_fid"] = inception_fid(images, test_images[:n],
+                                                     weights="imagenet" if inception is True else inception)
         except InceptionUnavailable as error:
             results["inception_fid"], results["inception_note"] = None, f"Inception FID skipped: {error}."
     results["probabilities"] = fake_probs
     return results
+
+
+def evaluate_on_inception(images, real_images, seed=0, subset_size=1000, batch_size=50, weights="imagenet"):
+    """Judge generated `images` against `real_images` -- of any size, grayscale or colour, in [-1, 1] or uint8 --
+    on Inception-v3 pool3 features, the papers' feature space: the standard FID, KID (Bińkowski et al. 2018),
+    precision and recall (k = 3) and density and coverage (k = 5). For images the Fashion-MNIST quality classifier
+    cannot read (CIFAR-10, CelebA, your own folder).
+
+    Args:
+        images, real_images: (n, H, W, C) arrays of the same image shape.
+        weights: "imagenet" (downloaded once into ~/.keras/models) or the path of an InceptionV3 weights file
+            without its top; raises `inception.InceptionUnavailable` when neither can be had.
+
+    Returns:
+        a dict: n, num_real, inception_fid, inception_kid, inception_kid_se, precision, recall, density and
+        knn_coverage.
+    """
+    from .inception import inception_features, inception_model
+
+    images = data.to_model_range(data.check_images(images))
+    real_images = data.to_model_range(data.check_images(real_images, image_shape=images.shape[1:]))
+    model = inception_model(weights=weights)
+    fake = inception_features(images, batch_size, model)
+    real = inception_features(real_images, batch_size, model)
+    results = {"n": len(images), "num_real": len(real_images), "inception_fid": frechet_distance(fake, real)}
+    results["inception_kid"], results["inception_kid_se"] = kernel_inception_distance(fake, real, subset_size,
+                                                                                      seed=seed)
+    results["precision"], results["recall"] = precision_recall(real, fake, k=3)
+    results["density"], results["knn_coverage"] = density_coverage(real, fake, k=5)
+    return results
+
+
+def format_inception_results(results):
+    """`evaluate_on_inception`'s dict as the text `keras-gans evaluate` prints."""
+    r = results
+    return "\n".join([
+        f"{'Inception FID':30}{r['inception_fid']:>12.3f}",
+        f"{'Inception KID (± s.e.)':30}{_pm(r['inception_kid'], r['inception_kid_se']):>18}",
+        f"{'precision / recall (k=3)':30}{r['precision']:>10.3f} / {r['recall']:.3f}",
+        f"{'density / coverage (k=5)':30}{r['density']:>10.3f} / {r['knn_coverage']:.3f}",
+        f"({r['n']} samples vs {r['num_real']} real images, on Inception-v3 pool3 features)"])
 
 
 def format_results(results, class_names=None):
