@@ -169,14 +169,16 @@ def test_spectral_norm_refuses_a_given_discriminator_without_it():
 
 # ------------------------------------------------------------------------------------------ generator EMA
 def test_ema_follows_its_formula_after_every_generator_update(dataset):
-    model = make("gan", dropout=0.0, ema=0.75)
+    model = make("gan", dropout=0.0, ema=0.2)
     model.compile()
     averages = [w.numpy() for w in model.generator.trainable_variables]  # the average starts at the weights
     for average, expected in zip(model.ema_weights, averages):
         np.testing.assert_array_equal(average.numpy(), expected)
-    for batch in dataset.take(2):
+    # d = min(ema, (1 + t) / (10 + t)): the warm-up's 2/11 after the first update, then the cap 0.2 (< 3/12).
+    for batch, decay in zip(dataset.take(2), (2 / 11, 0.2)):
         model.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0)
-        averages = [0.75 * a + 0.25 * w.numpy() for a, w in zip(averages, model.generator.trainable_variables)]
+        averages = [decay * a + (1 - decay) * w.numpy()
+                    for a, w in zip(averages, model.generator.trainable_variables)]
         for average, expected, weight in zip(model.ema_weights, averages, model.generator.trainable_variables):
             np.testing.assert_allclose(average.numpy(), expected, rtol=1e-5, atol=1e-7)
             assert not np.array_equal(average.numpy(), weight.numpy())
@@ -209,7 +211,8 @@ def test_ema_under_mirrored_strategy(fashion_mnist, mirrored):
     start = [w.numpy() for w in model.generator.trainable_variables]
     model.fit(data.take(1), epochs=1, verbose=0)
     for average, weight, w0 in zip(model.ema_weights, model.generator.trainable_variables, start):
-        np.testing.assert_allclose(average.numpy(), 0.5 * w0 + 0.5 * weight.numpy(), rtol=1e-6, atol=1e-7)
+        decay = 2 / 11  # min(0.5, (1 + t) / (10 + t)) after the first update, t = 1
+        np.testing.assert_allclose(average.numpy(), decay * w0 + (1 - decay) * weight.numpy(), rtol=1e-6, atol=1e-7)
     assert model.generate(4, seed=0).shape == (4,) + IMAGE_SHAPE
 
 
