@@ -27,13 +27,37 @@ elementwise and not counted. With F_G, F_D the forward FLOPs per sample and B th
                                   and n = B otherwise
 
 So "GFLOP/s" is model FLOPs per second of what each step is defined to compute; `pct_of_matmul` relates it
-to the machine's float32 `tf.matmul` throughput on 2048x2048 matrices (`matmul_gflops`), measured in the
-same run, before and after the training runs (the faster of the two: load on a shared machine only
-slows it). The PyTorch baseline (`keras_gans.torch_baseline`, needs `pip install "keras-gans[benchmark]"`)
-has the GAN and WGAN-GP schedules; variants are compared with the one of their d_steps (1 -> gan,
-5 -> wgan_gp). Its G update runs D on the fakes only, so its FLOPs per G update count n = B.
+to the machine's `tf.matmul` throughput on 2048x2048 matrices in the row's precision (`matmul_gflops`),
+measured in the same run, before and after the training runs (the faster of the two: load on a shared
+machine only slows it).
+
+Precision: `precisions=("float32", "bf16")` runs every variant under the global Keras dtype policy "float32"
+and/or "mixed_bfloat16" (set around each model's build and training, restored afterwards, on error too;
+the epoch below through train's own --precision); the probe then also times bfloat16 `tf.matmul`. A run that fails (a variant that does not train under a
+policy) becomes a row with its `error`, and the others go on.
+
+One epoch end to end (`epoch=True`): besides the steady state, one epoch through the `keras-gans train`
+command's own code (`cli.train`: data loading, model building, compile, `fit` with the run's callbacks, the
+sample grid, the checkpoint and the curves), timed from the call to its return: `epoch_s` and
+`epoch_images_per_s` (real images of the epoch over `epoch_s`), `epoch_fit_s` (inside `fit` alone, compilation
+included). `epoch_steps` ends the epoch early, as train's --steps-per-epoch.
+
+Contention: the float32 probe before and after the runs and the 1-minute load average (`os.getloadavg`)
+before and after them decide whether the machine was shared while it was measured (`contention_reasons`):
+the probes differ by more than 10%, or the load average, less this process's own share after the runs,
+exceeds the core count. The probe row and `write_json` carry the numbers and the verdict.
+
+The PyTorch baseline (`keras_gans.torch_baseline`, needs `pip install "keras-gans[benchmark]"`) has the
+schedules gan, dragan, dcgan and wgan_gp; `TORCH_SCHEDULES` says which of our variants do the same work as
+one (`torch_schedule`): a variant with another schedule or other networks gets no ratio. The baseline calls
+D on the real batch and the fakes jointly or apart as the variant does (`joint_batches`); its G update runs D
+on the fakes only, so its FLOPs per G update count n = B.
 """
+import contextlib
+import io
 import math
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -41,8 +65,27 @@ import numpy as np
 from . import atomic
 
 MATMUL_SIZE = 2048
-ROW_KEYS = ("variant", "backend", "xla", "images_per_s", "g_updates_per_s", "d_updates_per_s", "compile_s",
-            "gflops", "pct_of_matmul", "vs_torch")
+# The precisions bench runs in: the Keras dtype policy of each, and the dtype of its matmul probe.
+PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16"}
+MATMUL_DTYPES = {"float32": "float32", "bf16": "bfloat16"}
+ROW_KEYS = ("variant", "backend", "xla", "precision", "images_per_s", "g_updates_per_s", "d_updates_per_s",
+            "compile_s", "gflops", "pct_of_matmul", "vs_torch", "epoch_s", "epoch_images_per_s", "error")
+# The machine's state around the runs: the probe row's fields that `write_json` also puts at the top.
+MACHINE_KEYS = ("contended", "contention_reasons", "cores", "load_before", "load_after", "own_load_after",
+                "matmul_gflops_before", "matmul_gflops_after", "bf16_gflops_before", "bf16_gflops_after")
+# Two probes further apart than this (relative to the faster) say that the machine's load changed in between.
+MATMUL_TOLERANCE = 0.10
+# The time constant of Linux's 1-minute load average: an exponential average, updated every 5 s.
+LOAD_AVERAGE_SECONDS = 60.0
+
+# Our variants that do the work of a PyTorch baseline schedule, step for step: the GAN game and the games
+# that only add heads or inputs to its networks (labels joined to G's and D's inputs, a classifier or Q head)
+# against `gan`; each other schedule against the variant it is named after. WGAN (no penalty, weight
+# clipping), EBGAN and BEGAN (autoencoder discriminators) do other work and have none.
+TORCH_SCHEDULES = {"gan": "gan", "cgan": "gan", "lsgan": "gan", "acgan": "gan", "infogan": "gan", "catgan": "gan",
+                   "sgan": "gan", "dragan": "dragan", "dcgan": "dcgan", "wgan_gp": "wgan_gp"}
+# The networks of each baseline schedule (keras_gans.networks architectures).
+TORCH_ARCHITECTURES = {"gan": "infogan", "dragan": "infogan", "wgan_gp": "infogan", "dcgan": "dcgan"}
 
 
 # ------------------------------------------------------------------------------------------- FLOPs
@@ -89,14 +132,14 @@ def update_flops(model, batch_size, g_step_discriminator_batch=None):
     return d_update, 3 * f_g * b + 2 * f_d * n
 
 
-# ------------------------------------------------------------------------------------------ matmul
-def matmul_gflops(size=MATMUL_SIZE, repeats=10):
-    """The machine's float32 matmul throughput, GFLOP/s: best of `repeats` timed `tf.matmul`s of two
-    size x size matrices (after one warm-up)."""
+# ------------------------------------------------------------------------------- the machine's state
+def matmul_gflops(size=MATMUL_SIZE, repeats=10, dtype="float32"):
+    """The machine's matmul throughput in `dtype` (float32 or bfloat16), GFLOP/s: best of `repeats` timed
+    `tf.matmul`s of two size x size matrices (after one warm-up)."""
     import tensorflow as tf
 
-    a = tf.random.normal((size, size), seed=1)
-    b = tf.random.normal((size, size), seed=2)
+    a = tf.cast(tf.random.normal((size, size), seed=1), dtype)
+    b = tf.cast(tf.random.normal((size, size), seed=2), dtype)
     tf.matmul(a, b).numpy()
     best = float("inf")
     for _ in range(repeats):
@@ -104,6 +147,62 @@ def matmul_gflops(size=MATMUL_SIZE, repeats=10):
         tf.matmul(a, b).numpy()
         best = min(best, time.perf_counter() - start)
     return 2 * size ** 3 / best / 1e9
+
+
+def load_average():
+    """The 1-minute load average (runnable threads, averaged), or None where the system has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def cpu_stamp():
+    """(wall seconds, this process's CPU seconds, all its threads): what `own_load` is estimated from."""
+    return time.monotonic(), time.process_time()
+
+
+def own_load(stamps, tau=LOAD_AVERAGE_SECONDS):
+    """This process's share of the 1-minute load average at the last of `stamps` ((wall, cpu) seconds, in
+    order): between two stamps it kept (cpu1 - cpu0) / (wall1 - wall0) threads busy, and the load average
+    weighs what happened s seconds ago by exp(-s / tau). Before the first stamp counts as idle.
+
+    Bench keeps every core busy, so the load average just after its runs is about the core count on a quiet
+    machine; only what is left after its own share says that other processes competed. (Under contention its
+    threads wait as well as run, so this share, counted from CPU time, is an underestimate, which makes the
+    verdict err towards "contended".)"""
+    if len(stamps) < 2:
+        return 0.0
+    end = stamps[-1][0]
+    share = 0.0
+    for (wall_0, cpu_0), (wall_1, cpu_1) in zip(stamps, stamps[1:]):
+        if wall_1 > wall_0:
+            busy = (cpu_1 - cpu_0) / (wall_1 - wall_0)
+            share += busy * (math.exp(-(end - wall_1) / tau) - math.exp(-(end - wall_0) / tau))
+    return share
+
+
+def contention_reasons(matmul_before, matmul_after, load_before, load_after, cores, own_load_after=0.0,
+                       tolerance=MATMUL_TOLERANCE):
+    """Why the timings of a run may not be those of a quiet machine: a list of sentences, empty when nothing
+    says so. Numbers in, no measuring: the float32 matmul probes before and after the runs (GFLOP/s) differ by
+    more than `tolerance` of the faster; the 1-minute load average before the runs exceeds `cores`; the one
+    after them, less `own_load_after` (this process's own share, see `own_load`), exceeds `cores`. A load
+    average of None (no such thing on this system) is not judged."""
+    reasons = []
+    if matmul_before and matmul_after:
+        change = abs(matmul_before - matmul_after) / max(matmul_before, matmul_after)
+        if change > tolerance:
+            reasons.append(f"the float32 matmul probe moved by {100 * change:.0f}% during the runs "
+                           f"({matmul_before:.0f} GFLOP/s before, {matmul_after:.0f} after)")
+    if load_before is not None and load_before > cores:
+        reasons.append(f"the 1-minute load average before the runs was {load_before:.2f}, above the {cores} cores")
+    if load_after is not None and load_after - own_load_after > cores:
+        own = (f", {load_after - own_load_after:.2f} without this process's own share (about "
+               f"{own_load_after:.2f})" if own_load_after else "")
+        reasons.append(f"the 1-minute load average after the runs was {load_after:.2f}{own}, above the "
+                       f"{cores} cores")
+    return reasons
 
 
 # ----------------------------------------------------------------------------------------- timing
@@ -132,8 +231,26 @@ def time_fit(model, dataset, steps, warmup=3, steps_per_execution=1):
     return stamps[warmup - 1] - timer.start, stamps[warmup + steps - 1] - stamps[warmup - 1]
 
 
-def build(variant, image_shape=(28, 28, 1), num_classes=10, seed=0):
-    """`variant` (a name of keras_gans.variants.VARIANTS) with its defaults, for Fashion-MNIST-like data."""
+@contextlib.contextmanager
+def dtype_policy(precision):
+    """Build and train under the Keras global dtype policy of `precision` (a key of PRECISIONS); the policy
+    before it comes back afterwards, whatever happens inside, so that one variant's run never leaks its
+    precision into the next one's (or into the caller's)."""
+    import keras
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"Unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}.")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(PRECISIONS[precision])
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def build(variant, image_shape=(28, 28, 1), num_classes=10, seed=0, architecture=None):
+    """`variant` (a name of keras_gans.variants.VARIANTS) with its defaults, for Fashion-MNIST-like data;
+    `architecture` (a name of networks.architectures()) replaces the variant's own networks."""
     from .variants import VARIANTS
 
     if variant not in VARIANTS:
@@ -141,31 +258,114 @@ def build(variant, image_shape=(28, 28, 1), num_classes=10, seed=0):
     cls = VARIANTS[variant]
     # The games that always take labels are sized to the data's classes; the others keep their defaults.
     options = {"num_classes": num_classes} if cls.label_mode in ("conditional", "auxiliary") else {}
-    return cls(image_shape=image_shape, seed=seed, **options)
+    return cls(image_shape=image_shape, seed=seed, architecture=architecture, **options)
 
 
 def bench_variant(variant, images, labels, *, batch_size=64, steps=200, warmup=3, xla=True, matmul=None,
-                  steps_per_execution=1):
-    """One row: train `variant` with `fit` for `warmup` + `steps` steps and time the last `steps`."""
+                  steps_per_execution=1, precision="float32", architecture=None):
+    """One row: train `variant` with `fit` for `warmup` + `steps` steps under `precision` and time the last
+    `steps`."""
     import keras
 
     from . import data
 
-    keras.utils.set_random_seed(0)
-    model = build(variant, images.shape[1:], int(labels.max()) + 1)
-    model.compile(jit_compile=bool(xla), steps_per_execution=steps_per_execution)
-    dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
-    compile_s, seconds = time_fit(model, dataset, steps, warmup, steps_per_execution)
+    with dtype_policy(precision):
+        keras.utils.set_random_seed(0)
+        model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
+        model.compile(jit_compile=bool(xla), steps_per_execution=steps_per_execution)
+        dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
+        compile_s, seconds = time_fit(model, dataset, steps, warmup, steps_per_execution)
     fit_steps = steps * steps_per_execution
     d_updates, g_updates = fit_steps * model.d_steps, fit_steps * model.g_steps
     d_flops, g_flops = update_flops(model, batch_size)
     gflops = (d_updates * d_flops + g_updates * g_flops) / seconds / 1e9
-    return {"variant": variant, "backend": "keras", "xla": bool(xla),
+    return {"variant": variant, "backend": "keras", "xla": bool(xla), "precision": precision,
             "images_per_s": d_updates * batch_size / seconds, "g_updates_per_s": g_updates / seconds,
             "d_updates_per_s": d_updates / seconds, "compile_s": compile_s, "gflops": gflops,
             "pct_of_matmul": 100 * gflops / matmul if matmul else None, "vs_torch": None,
+            "epoch_s": None, "epoch_images_per_s": None, "error": None,
             "seconds": seconds, "steps": fit_steps, "batch_size": batch_size, "d_steps": model.d_steps,
-            "g_steps": model.g_steps, "d_update_gflop": d_flops / 1e9, "g_update_gflop": g_flops / 1e9}
+            "g_steps": model.g_steps, "d_update_gflop": d_flops / 1e9, "g_update_gflop": g_flops / 1e9,
+            "architecture": model.architecture, "joint_batches": model.joint_batches,
+            "dtype_policy": model.dtype_policy.name}
+
+
+def _epoch_timer():
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Stamps of one `fit` call: its start, its first and last step, how many steps, and what the model
+        it trains says of itself (d_steps: real batches per step; its dtype policy)."""
+
+        def on_train_begin(self, logs=None):
+            self.start, self.first_step, self.end, self.steps = time.perf_counter(), None, None, 0
+            self.d_steps, self.policy = self.model.d_steps, self.model.dtype_policy.name
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps += 1
+            if self.first_step is None:
+                self.first_step = time.perf_counter()
+
+        def on_train_end(self, logs=None):
+            self.end = time.perf_counter()
+
+    return EpochTimer()
+
+
+def time_epoch(variant, *, batch_size=64, xla=True, precision="float32", dataset="fashion_mnist", data_dir=None,
+               architecture=None, steps_per_epoch=None, seed=0):
+    """One epoch of `keras-gans train VARIANT` end to end, through the command's own code (`cli.train`), into
+    a temporary --out: the epoch's fields of a row (`epoch_s` from the call to its return, `epoch_fit_s` inside
+    `fit`, `epoch_first_step_s` until the first step ended, `epoch_steps`, `epoch_images` and
+    `epoch_images_per_s` = epoch_images / epoch_s). `steps_per_epoch` ends the epoch early, as train's own
+    option; `xla=True` is train's default ("auto"), False its --no-xla; `precision` goes to its --precision,
+    which sets the dtype policy (and train restores the one before)."""
+    from . import cli
+
+    argv = ["train", variant, "--dataset", dataset, "--epochs", "1", "--batch-size", str(batch_size),
+            "--precision", precision, "--seed", str(seed), "--verbose", "0"]
+    argv += ["--data-dir", data_dir] if data_dir else []
+    argv += ["--architecture", architecture] if architecture else []
+    argv += ["--steps-per-epoch", str(steps_per_epoch)] if steps_per_epoch else []
+    argv += [] if xla else ["--no-xla"]
+    timer = _epoch_timer()
+    with tempfile.TemporaryDirectory(prefix="keras-gans-bench-") as out:
+        try:
+            args = cli._parser().parse_args(argv + ["--out", out])
+        except SystemExit:  # the parser has said why on stderr
+            raise ValueError(f"bench --epoch: keras-gans {' '.join(argv)} is not a train command line.") from None
+        printed = io.StringIO()  # train's own messages would cut through bench's table
+        with contextlib.redirect_stdout(printed):
+            start = time.perf_counter()
+            status = cli.train(args, extra_callbacks=[timer])
+            seconds = time.perf_counter() - start
+    if status >= 128:  # stopped by a signal: stop the bench as well
+        raise KeyboardInterrupt
+    if status:
+        said = printed.getvalue().strip().splitlines()
+        raise RuntimeError(f"the train command ended with status {status}{': ' + said[-1] if said else ''}")
+    if timer.end is None or not timer.steps:
+        raise RuntimeError("the train command trained no step (is the training split empty?)")
+    if timer.policy != PRECISIONS[precision]:  # train's --precision and bench's must name the same policy
+        raise RuntimeError(f"the train command built its model under the dtype policy {timer.policy!r}, not "
+                           f"{PRECISIONS[precision]!r}: its epoch is not one of this row.")
+    images = timer.steps * timer.d_steps * batch_size
+    return {"epoch_s": seconds, "epoch_images_per_s": images / seconds, "epoch_fit_s": timer.end - timer.start,
+            "epoch_first_step_s": timer.first_step - timer.start, "epoch_steps": timer.steps,
+            "epoch_images": images}
+
+
+def _error_text(error):
+    """An exception as one line for a row: its type and its message's first line (TensorFlow's run long)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _failed_row(variant, xla, precision, error):
+    row = {key: None for key in ROW_KEYS}
+    row.update(variant=variant, backend="keras", xla=bool(xla), precision=precision, error=_error_text(error))
+    return row
 
 
 def load_torch_baseline():
@@ -181,81 +381,158 @@ def load_torch_baseline():
     return torch_baseline
 
 
-def bench_torch(schedule, images, *, batch_size=64, steps=200, warmup=3, matmul=None, baseline=None, threads=None):
-    """One torch row: the baseline's `schedule` for as many real batches as `steps` keras steps of it use."""
+def torch_schedule(variant, architecture):
+    """The PyTorch baseline schedule that does the work of `variant` built with `architecture`, or None:
+    the schedule of TORCH_SCHEDULES, where the networks are the schedule's own."""
+    schedule = TORCH_SCHEDULES.get(variant)
+    return schedule if schedule and TORCH_ARCHITECTURES[schedule] == architecture else None
+
+
+def bench_torch(schedule, images, *, batch_size=64, steps=200, warmup=3, matmul=None, baseline=None, threads=None,
+                joint_batches=None):
+    """One torch row: the baseline's `schedule` for as many real batches as `steps` keras steps of it use;
+    `joint_batches` as the keras variant compared (default: the schedule's own, the keras game of its name)."""
     baseline = baseline or load_torch_baseline()  # first: without torch, its error says what to install
     import torch
 
     d_steps = baseline.SCHEDULES[schedule]
     tensor = torch.from_numpy(np.ascontiguousarray(np.transpose(images, (0, 3, 1, 2)), dtype=np.float32) / 127.5 - 1)
-    result = baseline.benchmark(schedule, batch_size, steps * d_steps, warmup * d_steps, images=tensor, threads=threads)
+    result = baseline.benchmark(schedule, batch_size, steps * d_steps, warmup * d_steps, images=tensor, threads=threads,
+                                joint_batches=joint_batches)
     model = build(schedule, images.shape[1:])
     d_flops, g_flops = update_flops(model, batch_size, g_step_discriminator_batch=batch_size)
     gflops = (result["d_updates_per_s"] * d_flops + result["g_updates_per_s"] * g_flops) / 1e9
-    return {"variant": schedule, "backend": "torch", "xla": None, "images_per_s": result["images_per_s"],
-            "g_updates_per_s": result["g_updates_per_s"], "d_updates_per_s": result["d_updates_per_s"],
-            "compile_s": result["warmup_s"], "gflops": gflops,
-            "pct_of_matmul": 100 * gflops / matmul if matmul else None, "vs_torch": 1.0,
+    joint = result["joint_batches"]
+    label = schedule if joint == baseline.JOINT_BATCHES[schedule] else f"{schedule}/{'joint' if joint else 'apart'}"
+    return {"variant": label, "backend": "torch", "xla": None, "precision": "float32",
+            "images_per_s": result["images_per_s"], "g_updates_per_s": result["g_updates_per_s"],
+            "d_updates_per_s": result["d_updates_per_s"], "compile_s": result["warmup_s"], "gflops": gflops,
+            "pct_of_matmul": 100 * gflops / matmul if matmul else None, "vs_torch": 1.0, "epoch_s": None,
+            "epoch_images_per_s": None, "error": None, "schedule": schedule, "joint_batches": joint,
             "seconds": result["seconds"], "steps": result["steps"], "batch_size": batch_size,
             "d_steps": d_steps, "g_steps": 1, "threads": result["threads"], "torch": result["torch"],
             "d_update_gflop": d_flops / 1e9, "g_update_gflop": g_flops / 1e9}
 
 
-def run(variants=None, *, batch_size=64, steps=200, warmup=3, xla=(True, False), compare_torch=False,
-        dataset="fashion_mnist", data_dir=None, steps_per_execution=1, matmul_repeats=10, log=print):
-    """Benchmark `variants` (default: all) with each XLA setting in `xla`; with `compare_torch`, also the
-    PyTorch baseline schedules they map to, and each keras row's `vs_torch` = its images/s over the
-    baseline's. Returns the rows (dicts); the first is the matmul probe (backend "tf.matmul")."""
+def _probe(precisions, size, repeats):
+    """{precision: matmul GFLOP/s} for the matmul dtypes of `precisions`."""
+    return {precision: matmul_gflops(size, repeats, MATMUL_DTYPES[precision]) for precision in precisions}
+
+
+def run(variants=None, *, batch_size=64, steps=200, warmup=3, xla=(True, False), precisions=("float32",),
+        compare_torch=False, dataset="fashion_mnist", data_dir=None, architecture=None, epoch=False, epoch_steps=None,
+        steps_per_execution=1, matmul_repeats=10, matmul_size=MATMUL_SIZE, log=print):
+    """Benchmark `variants` (default: all) in each precision of `precisions` and each XLA setting of `xla`;
+    with `epoch`, also one epoch of each through the train command (`time_epoch`, `epoch_steps` steps at most);
+    with `compare_torch`, also the PyTorch baseline schedule each maps to (`torch_schedule`), and each keras
+    row's `vs_torch` = its images/s over the baseline's. `architecture` replaces every variant's networks.
+
+    Returns the rows (dicts). The first is the machine's: the matmul probes (backend "tf.matmul"; `gflops` the
+    faster float32 probe), the load averages and the contention verdict (MACHINE_KEYS). A run that fails is a
+    row with its `error` (and None for its numbers); the others still run."""
     from . import data
     from .variants import VARIANTS
 
+    stamps = [cpu_stamp()]
+    load_before = load_average()
     variants = list(variants or VARIANTS)
+    precisions = list(dict.fromkeys(precisions))
+    unknown = [precision for precision in precisions if precision not in PRECISIONS]
+    if unknown or not precisions:
+        raise ValueError(f"bench precisions must be among {', '.join(PRECISIONS)} "
+                         f"(got {', '.join(unknown) or 'none'}).")
     if steps < 1 or warmup < 1:
         raise ValueError(f"bench needs steps >= 1 and warmup >= 1 (got {steps}, {warmup}).")
+    if epoch_steps is not None and not epoch:
+        raise ValueError("epoch_steps limits the epoch of epoch=True; ask for the epoch too.")
     baseline = load_torch_baseline() if compare_torch else None
     images, labels = data.load_arrays(dataset, "train", data_dir)
     images = data.check_images(images)
-    matmul = matmul_gflops(repeats=matmul_repeats)
     log = log or (lambda *_: None)
-    log(f"tf.matmul {MATMUL_SIZE}x{MATMUL_SIZE} float32: {matmul:.0f} GFLOP/s")
-    rows = [{"variant": None, "backend": "tf.matmul", "xla": None, "gflops": matmul, "size": MATMUL_SIZE}]
+    # float32 always: its two probes are what tells a change of load during the runs.
+    probed = list(dict.fromkeys(["float32", *precisions]))
+    before = _probe(probed, matmul_size, matmul_repeats)
+    stamps.append(cpu_stamp())
+    load_text = "unknown" if load_before is None else f"{load_before:.2f}"
+    log(f"tf.matmul {matmul_size}x{matmul_size}: " + ", ".join(f"{MATMUL_DTYPES[p]} {g:.0f} GFLOP/s"
+                                                                for p, g in before.items())
+        + f"; 1-minute load average {load_text} on {os.cpu_count()} cores")
+    rows = [{"variant": None, "backend": "tf.matmul", "xla": None, "gflops": before["float32"], "size": matmul_size}]
     torch_rows = {}
     for variant in variants:
-        for setting in xla:
-            row = bench_variant(variant, images, labels, batch_size=batch_size, steps=steps, warmup=warmup,
-                                xla=setting, matmul=matmul, steps_per_execution=steps_per_execution)
-            rows.append(row)
-            log(format_table([row], header=False))
-        if baseline is not None:
-            schedule = "gan" if rows[-1]["d_steps"] == 1 else "wgan_gp"
-            if schedule not in torch_rows:
-                torch_rows[schedule] = bench_torch(schedule, images, batch_size=batch_size, steps=steps,
-                                                   warmup=warmup, matmul=matmul, baseline=baseline)
-                rows.append(torch_rows[schedule])
-                log(format_table([torch_rows[schedule]], header=False))
-            for row in rows:
-                if row["backend"] == "keras" and row["variant"] == variant:
-                    row["vs_torch"] = row["images_per_s"] / torch_rows[schedule]["images_per_s"]
-                    row["torch_schedule"] = schedule
-    # The probe varies with the machine's load; measured before and after, the faster one is the ceiling.
-    matmul_end = matmul_gflops(repeats=matmul_repeats)
-    rows[0].update(gflops=max(matmul, matmul_end), gflops_start=matmul, gflops_end=matmul_end)
-    log(f"tf.matmul {MATMUL_SIZE}x{MATMUL_SIZE} float32 again: {matmul_end:.0f} GFLOP/s; "
-        f"% matmul is taken against {rows[0]['gflops']:.0f}")
+        measured = []
+        for precision in precisions:
+            for setting in xla:
+                # One run's failure (a variant that does not train in bf16) is that row's result, not the
+                # bench's end.
+                try:
+                    row = bench_variant(variant, images, labels, batch_size=batch_size, steps=steps, warmup=warmup,
+                                        xla=setting, matmul=before[precision], steps_per_execution=steps_per_execution,
+                                        precision=precision, architecture=architecture)
+                except Exception as error:
+                    row = _failed_row(variant, setting, precision, error)
+                else:
+                    measured.append(row)
+                    if epoch:
+                        try:
+                            row.update(time_epoch(variant, batch_size=batch_size, xla=setting, precision=precision,
+                                                  dataset=dataset, data_dir=data_dir, architecture=architecture,
+                                                  steps_per_epoch=epoch_steps))
+                        except Exception as error:
+                            row["error"] = "epoch: " + _error_text(error)
+                rows.append(row)
+                stamps.append(cpu_stamp())
+                log(format_table([row], header=False, epoch=epoch))
+        schedule = torch_schedule(variant, measured[0]["architecture"]) if baseline and measured else None
+        if schedule:
+            key = (schedule, measured[0]["joint_batches"])
+            if key not in torch_rows:
+                torch_rows[key] = bench_torch(schedule, images, batch_size=batch_size, steps=steps, warmup=warmup,
+                                              matmul=before["float32"], baseline=baseline,
+                                              joint_batches=measured[0]["joint_batches"])
+                rows.append(torch_rows[key])
+                stamps.append(cpu_stamp())
+                log(format_table([torch_rows[key]], header=False, epoch=epoch))
+            for row in measured:
+                row["vs_torch"] = row["images_per_s"] / torch_rows[key]["images_per_s"]
+                row["torch_schedule"] = torch_rows[key]["variant"]
+    after = _probe(probed, matmul_size, matmul_repeats)
+    stamps.append(cpu_stamp())
+    load_after = load_average()
+    own_load_after = own_load(stamps)
+    cores = os.cpu_count()
+    reasons = contention_reasons(before["float32"], after["float32"], load_before, load_after, cores, own_load_after)
+    best = {precision: max(before[precision], after[precision]) for precision in probed}
+    rows[0].update(gflops=best["float32"], matmul_gflops_before=before["float32"], matmul_gflops_after=after["float32"],
+                   bf16_gflops_before=before.get("bf16"), bf16_gflops_after=after.get("bf16"),
+                   bf16_gflops=best.get("bf16"), load_before=load_before, load_after=load_after,
+                   own_load_after=own_load_after, cores=cores, contended=bool(reasons), contention_reasons=reasons)
+    log("tf.matmul again: " + ", ".join(f"{MATMUL_DTYPES[p]} {g:.0f} GFLOP/s" for p, g in after.items())
+        + "; % matmul is taken against the faster probe of each precision")
     for row in rows[1:]:
-        row["pct_of_matmul"] = 100 * row["gflops"] / rows[0]["gflops"]
+        if row.get("gflops") is not None:
+            row["pct_of_matmul"] = 100 * row["gflops"] / best[row["precision"]]
     return rows
 
 
 # ------------------------------------------------------------------------------------------ output
-_COLUMNS = (("variant", "variant", "{}"), ("backend", "backend", "{}"), ("xla", "xla", "{}"),
-            ("images_per_s", "images/s", "{:.0f}"), ("g_updates_per_s", "G upd/s", "{:.2f}"),
-            ("d_updates_per_s", "D upd/s", "{:.2f}"), ("compile_s", "compile s", "{:.1f}"),
-            ("gflops", "GFLOP/s", "{:.0f}"), ("pct_of_matmul", "% matmul", "{:.0f}"), ("vs_torch", "x torch", "{:.2f}"))
+# (row key, title, format, left-aligned)
+_COLUMNS = (("variant", "variant", "{}", True), ("backend", "backend", "{}", True), ("xla", "xla", "{}", True),
+            ("precision", "precision", "{}", True), ("images_per_s", "images/s", "{:.0f}", False),
+            ("g_updates_per_s", "G upd/s", "{:.2f}", False), ("d_updates_per_s", "D upd/s", "{:.2f}", False),
+            ("compile_s", "compile s", "{:.1f}", False), ("gflops", "GFLOP/s", "{:.0f}", False),
+            ("pct_of_matmul", "% matmul", "{:.0f}", False), ("vs_torch", "x torch", "{:.2f}", False))
+_EPOCH_COLUMNS = (("epoch_s", "epoch s", "{:.1f}", False), ("epoch_images_per_s", "epoch img/s", "{:.0f}", False))
 
 
-def format_table(rows, header=True):
-    """The rows as a fixed-width text table (the matmul probe row is left out)."""
+def format_table(rows, header=True, epoch=None):
+    """The rows as a fixed-width text table (the matmul probe row is left out), a failed run's error after its
+    row. `epoch` adds the columns of the end-to-end epoch (default: when a row has them)."""
+    rows = [row for row in rows if row.get("backend") != "tf.matmul"]
+    if epoch is None:
+        epoch = any(row.get("epoch_s") is not None for row in rows)
+    columns = _COLUMNS + (_EPOCH_COLUMNS if epoch else ())
+
     def cell(row, key, fmt):
         value = row.get(key)
         if value is None:
@@ -264,29 +541,66 @@ def format_table(rows, header=True):
             return "on" if value else "off"
         return fmt.format(value)
 
-    lines = [[title for _, title, _ in _COLUMNS]] if header else []
-    lines += [[cell(row, key, fmt) for key, _, fmt in _COLUMNS] for row in rows if row.get("backend") != "tf.matmul"]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS))] if lines else []
-    widths = [max(w, 9 if i else 8) for i, w in enumerate(widths)]
-    return "\n".join("  ".join(c.rjust(w) if i > 2 else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
-                     for line in lines)
+    lines = [[title for _, title, _, _ in columns]] if header else []
+    lines += [[cell(row, key, fmt) for key, _, fmt, _ in columns] for row in rows]
+    # At least the titles' widths, header or not: rows logged one by one line up with the final table.
+    widths = [max([len(line[i]) for line in lines] + [len(columns[i][1]), 9 if i else 8]) for i in range(len(columns))]
+    errors = ([None] if header else []) + [row.get("error") for row in rows]
+    return "\n".join(
+        "  ".join(c.ljust(w) if columns[i][3] else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths)))
+        + (f"  error: {error}" if error else "") for line, error in zip(lines, errors))
+
+
+def machine(rows):
+    """The machine's state around the runs (MACHINE_KEYS of the probe row), {} without a probe row."""
+    probe = next((row for row in rows if row.get("backend") == "tf.matmul"), {})
+    return {key: probe[key] for key in MACHINE_KEYS if key in probe}
 
 
 def write_json(rows, path):
-    """Write `{"rows": [...]}` to `path` (directories created), atomically."""
-    return atomic.write_json({"rows": rows}, path, indent=2)
+    """Write `{...the machine's state (contended, contention_reasons, loads, probes)..., "rows": [...]}` to
+    `path` (directories created), atomically."""
+    return atomic.write_json({**machine(rows), "rows": rows}, path, indent=2)
+
+
+def format_contention(rows):
+    """One line: whether the run was measured on a machine it had to itself, and if not, why and what to do."""
+    state = machine(rows)
+    if "contended" not in state:
+        return None
+    if state["contended"]:
+        return (f"CONTENDED: {'; '.join(state['contention_reasons'])}. Other work shared the machine: the absolute "
+                f"numbers are low and noisy; rerun on a quiet machine before trusting them (ratios within this run "
+                f"suffer less).")
+    loads = ", ".join("unknown" if state[key] is None else f"{state[key]:.2f}" for key in ("load_before", "load_after"))
+    return (f"Machine quiet by the probes: float32 matmul {state['matmul_gflops_before']:.0f} and "
+            f"{state['matmul_gflops_after']:.0f} GFLOP/s before and after, 1-minute load average {loads} before "
+            f"and after (about {state['own_load_after']:.2f} of it this process's own) on {state['cores']} cores.")
 
 
 def format_summary(rows):
-    """The table, the matmul figure it is measured against, and each keras row against the two targets
-    (2x the PyTorch baseline's images/s, 60% of the matmul throughput in model FLOPs)."""
+    """The table, the matmul figures it is measured against, the contention verdict, and what the ratio and
+    epoch columns mean."""
     lines = [format_table(rows)]
-    matmul = next((row["gflops"] for row in rows if row.get("backend") == "tf.matmul"), None)
-    if matmul:
-        lines.append(f"tf.matmul {MATMUL_SIZE}x{MATMUL_SIZE} float32 on this machine: {matmul:.0f} GFLOP/s, the "
-                     f"faster of a probe before and after the runs (% matmul = GFLOP/s of the analytic model "
-                     f"FLOPs over this).")
-    if any(row.get("vs_torch") for row in rows if row.get("backend") == "keras"):
-        lines.append("x torch = images/s over the PyTorch baseline schedule of the same critic updates per G update "
-                     "(gan: 1, wgan_gp: 5); only ratios from one run are meaningful.")
+    state = machine(rows)
+    probe = next((row for row in rows if row.get("backend") == "tf.matmul"), None)
+    if probe and probe.get("gflops"):
+        bf16 = (f"; bfloat16 {probe['bf16_gflops']:.0f} GFLOP/s (for the bf16 rows)"
+                if probe.get("bf16_gflops") else "")
+        lines.append(f"tf.matmul {probe['size']}x{probe['size']} on this machine: float32 {probe['gflops']:.0f} "
+                     f"GFLOP/s{bf16}, the faster of a probe before and after the runs (% matmul = GFLOP/s of the "
+                     f"analytic model FLOPs over the probe of the row's precision).")
+    if state:
+        lines.append(format_contention(rows))
+    keras_rows = [row for row in rows if row.get("backend") == "keras"]
+    if any(row.get("vs_torch") for row in keras_rows):
+        lines.append("x torch = images/s over the PyTorch baseline schedule doing the same work (float32; "
+                     "gan, dragan, dcgan, wgan_gp); '-' where no schedule does; only ratios from one run are "
+                     "meaningful.")
+    if any(row.get("epoch_s") is not None for row in keras_rows):
+        lines.append("epoch s = one epoch of `keras-gans train` end to end (data loading, building, compiling, "
+                     "fit with its callbacks, sample grid, checkpoint); epoch img/s = its real images over that.")
+    failed = [row for row in keras_rows if row.get("error")]
+    if failed:
+        lines.append(f"{len(failed)} of {len(keras_rows)} runs failed; their rows say why.")
     return "\n".join(lines)

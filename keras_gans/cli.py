@@ -197,6 +197,10 @@ def _parser():
     train_parser.add_argument("--latent-dim", type=positive)
     train_parser.add_argument("--architecture", choices=architectures())
     train_parser.add_argument("--no-xla", action="store_true", default=None, help="train without XLA compilation")
+    train_parser.add_argument("--precision", choices=tuple(PRECISIONS),
+                              help="float32 (default); bf16: the networks compute in bfloat16 (Keras' mixed_bfloat16 "
+                                   "policy), weights, losses and samples stay float32; fp16: likewise in float16 "
+                                   "(mixed_float16), with loss scaling")
     train_parser.add_argument("--sample-every", type=positive, help="write a sample grid every N epochs (default: 1)")
     train_parser.add_argument("--out", default="runs/latest", help="output directory")
     train_parser.add_argument("--resume", action="store_true",
@@ -251,15 +255,26 @@ def _parser():
     toy_parser.add_argument("--out", default="runs/toy", help="output directory for the PNGs")
     toy_parser.set_defaults(run=toy)
 
-    bench_parser = commands.add_parser("bench", help="training speed of variants (XLA on/off), optionally vs PyTorch",
+    bench_parser = commands.add_parser("bench", help="training speed of variants (XLA on/off, float32/bf16), "
+                                                     "optionally one epoch end to end and vs PyTorch",
                                        parents=[_data_options(data_dir_help="directory with IDX files"), debug])
     bench_parser.add_argument("variants", nargs="*", metavar="VARIANT", help="variants to time (default: all)")
     bench_parser.add_argument("--batch-size", type=positive, default=64,
                               help="real examples per discriminator update")
     bench_parser.add_argument("--steps", type=positive, default=200, help="timed fit steps (generator updates) per run")
-    bench_parser.add_argument("--warmup", type=_integer(0), default=3,
+    bench_parser.add_argument("--warmup", type=positive, default=3,
                               help="untimed first steps (compilation), reported apart")
     bench_parser.add_argument("--xla", choices=("both", "on", "off"), default="both")
+    bench_parser.add_argument("--precision", choices=("float32", "bf16", "both"), default="float32",
+                              help="Keras dtype policy of the runs: float32, mixed_bfloat16 (bf16) or both")
+    bench_parser.add_argument("--architecture", choices=architectures(),
+                              help="networks of every variant (default: each variant's own; the PyTorch "
+                                   "comparison needs those)")
+    bench_parser.add_argument("--epoch", action="store_true",
+                              help="also time one epoch end to end through `keras-gans train` (data loading, "
+                                   "callbacks, checkpoint; minutes on Fashion-MNIST)")
+    bench_parser.add_argument("--steps-per-epoch", type=positive,
+                              help="with --epoch: end that epoch after N steps (default: the whole split)")
     bench_parser.add_argument("--compare-torch", action="store_true",
                               help='also time the PyTorch baseline (pip install "keras-gans[benchmark]")')
     bench_parser.add_argument("--json", dest="json_path", metavar="PATH", help="also write the rows as JSON")
@@ -329,7 +344,10 @@ def _check_output_file(path, option, create_directory=False):
 RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", "images": None, "image_size": None,
                 "color_mode": None, "crop": "center", "cache": None, "batch_size": 64, "labeled_per_class": None,
                 "latent_dim": None, "architecture": None, "options": {}, "seed": 0, "d_lr": None, "g_lr": None,
-                "no_xla": False, "steps_per_epoch": None, "sample_every": 1}
+                "no_xla": False, "steps_per_epoch": None, "sample_every": 1, "precision": "float32"}
+# --precision: the Keras dtype policy it sets before the model is built. Not changeable on --resume: the
+# checkpoint's layers are rebuilt with the policy they were saved with, whatever the global one.
+PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 # The options --resume may change (applied to the loaded model, or read only by this command); any other
 # that differs from the run's would make the continued run a different run, and is refused.
 # --cache only says where the decoded images of --images are kept: the images are the same without it.
@@ -673,12 +691,21 @@ class _StopOnSignal:
         return StopOnSignal()
 
 
-def train(args):
-    with _StopOnSignal() as stop:
-        return _train(args, stop)
+def train(args, extra_callbacks=()):
+    """The train command. `extra_callbacks` join the run's own in `fit`: `keras-gans bench --epoch` times an
+    epoch of this very code path with them."""
+    import keras
+
+    policy = keras.config.dtype_policy()
+    try:
+        with _StopOnSignal() as stop:
+            return _train(args, stop, extra_callbacks)
+    finally:
+        # --precision is this run's: code that runs after it in the same process (tests, bench) keeps its own.
+        keras.config.set_dtype_policy(policy)
 
 
-def _train(args, stop):
+def _train(args, stop, extra_callbacks=()):
     from .variants import VARIANTS
 
     # The options alone first, then --out, then the data: the cheapest check that can fail comes first.
@@ -697,6 +724,8 @@ def _train(args, stop):
     from . import atomic, callbacks, data, plots
     from .classifying import ClassifierMixin
 
+    # Before the model is built: layers take the global policy when they are created (`train` restores it).
+    keras.mixed_precision.set_global_policy(PRECISIONS[args.precision])
     keras.utils.set_random_seed(args.seed)
     if args.images:
         images, labels = _read_images(args.images, **{key: getattr(args, key) for key in FOLDER_OPTIONS})
@@ -758,7 +787,7 @@ def _train(args, stop):
                                        keras.callbacks.LambdaCallback(
                                            on_epoch_end=lambda epoch, logs: plots.plot_history(history_path,
                                                                                                curves_path)),
-                                       watcher])
+                                       watcher, *extra_callbacks])
     seconds = time.perf_counter() - start
     finite = callbacks._finite(watcher.logs)
     if stop.received is not None:
@@ -1043,12 +1072,23 @@ def bench(args):
         raise ValueError(f"Unknown variant(s) {', '.join(unknown)}; choose from {', '.join(sorted(VARIANTS))}.")
     if args.json_path:
         _check_output_file(args.json_path, "--json", create_directory=True)
+    if args.steps_per_epoch and not args.epoch:
+        raise ValueError("--steps-per-epoch limits the epoch that --epoch times; add --epoch.")
     xla = {"both": (True, False), "on": (True,), "off": (False,)}[args.xla]
+    precisions = ("float32", "bf16") if args.precision == "both" else (args.precision,)
     rows = benchmark.run(args.variants or None, batch_size=args.batch_size, steps=args.steps, warmup=args.warmup,
-                         xla=xla, compare_torch=args.compare_torch, dataset=args.dataset, data_dir=args.data_dir)
+                         xla=xla, precisions=precisions, compare_torch=args.compare_torch, dataset=args.dataset,
+                         data_dir=args.data_dir, architecture=args.architecture, epoch=args.epoch,
+                         epoch_steps=args.steps_per_epoch)
     print(benchmark.format_summary(rows))
     if args.json_path:
         print(f"Rows written to {benchmark.write_json(rows, args.json_path)}")
+    failed = [row for row in rows if row.get("error")]
+    if failed:
+        print(f"keras-gans bench: {len(failed)} run(s) failed: "
+              f"{'; '.join(row['variant'] + ' ' + row['precision'] + ': ' + row['error'] for row in failed)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -26,13 +26,16 @@ class InferenceMixin:
     # ------------------------------------------------------------------------------ the averaged generator
     def run_generator(self, generator_input, training=False):
         """The generator used for inference on its network input: the averaged one with EMA, else the
-        generator itself."""
+        generator itself. The samples are float32 whatever the generator computes in."""
         if not self.ema_weights:
-            return self.generator(generator_input, training=training)
-        outputs, _ = self.generator.stateless_call([weight.value for weight in self.ema_weights],
-                                                   [weight.value for weight in self.generator.non_trainable_variables],
-                                                   generator_input, training=training)
-        return outputs
+            outputs = self.generator(generator_input, training=training)
+        else:
+            outputs, _ = self.generator.stateless_call(
+                [weight.value for weight in self.ema_weights],
+                [weight.value for weight in self.generator.non_trainable_variables], generator_input, training=training)
+        # The default networks end in a float32 layer; a generator whose last layer computes in bfloat16 or
+        # float16 (a mixed policy) would hand out half-precision samples.
+        return ops.cast(outputs, "float32")
 
     def averaged_generator(self):
         """The generator that inference uses, as a `keras.Model`: with EMA a new copy of the generator holding
@@ -146,14 +149,15 @@ class InferenceMixin:
             generator = self.averaged_generator()
             archive.track(generator)
             if list(signature) == ["z"]:
-                archive.add_endpoint("serve", lambda z: generator(z, training=False),
+                # float32 images, as the signature promises, also from a generator ending in half precision.
+                archive.add_endpoint("serve", lambda z: ops.cast(generator(z, training=False), "float32"),
                                      input_signature=[signature["z"]])
             else:
                 # One dict argument: an endpoint of several positional tensors cannot be called through
                 # keras.layers.TFSMLayer, and default export names them args_0, args_0_1 and traces integer
                 # labels as float32.
-                archive.add_endpoint("serve", lambda inputs: generator(self.generator_input_from(inputs),
-                                                                       training=False),
+                archive.add_endpoint("serve", lambda inputs: ops.cast(generator(self.generator_input_from(inputs),
+                                                                                training=False), "float32"),
                                      input_signature=[signature])
             # Not verbose: Keras would announce the temporary directory as where the model is.
             archive.write_out(build, verbose=False)

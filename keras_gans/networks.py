@@ -413,13 +413,17 @@ def spectral_normalize(model, power_iterations=1):
     `power_iterations` steps of the power method per call, the singular vector kept in the layer), so that
     every wrapped layer is 1-Lipschitz and the discriminator's gradients stay bounded whatever the game.
     Other layers (batch or layer normalization, Maxout's own Dense) are copied as they are. A wrapper takes
-    its layer's name, so that `get_layer("logits")` (infoGAN's Q head) still finds it, and its dtype policy,
-    so that the float32 output layer stays float32 under mixed precision."""
+    its layer's name, so that `get_layer("logits")` (infoGAN's Q head) still finds it. The wrapped layer keeps
+    its dtype policy (computes in bfloat16/float16 under mixed precision, the output layer in float32); the
+    wrapper itself runs in float32 (see `clone`)."""
     def clone(layer):
         copy = layer.__class__.from_config(layer.get_config())
         if type(layer) in (layers.Dense, layers.Conv2D):
+            # The wrapper in float32: in training it writes the normalized kernel back into the float32
+            # variable, and in a mixed policy it would compute it from the kernel cast to bfloat16/float16,
+            # rounding the weights to half precision at every call (optimizer steps below that resolution lost).
             return layers.SpectralNormalization(copy, power_iterations=power_iterations, name=layer.name,
-                                                dtype=layer.dtype_policy)
+                                                dtype="float32")
         return copy
 
     return keras.models.clone_model(model, clone_function=clone)

@@ -7,19 +7,31 @@ Networks: the infoGAN paper's 28x28 nets (Chen et al., 2016, appendix C.1), laye
        -> deconv 1 4x4 s2 -> tanh
     D: x -> conv 64 4x4 s2-LReLU(0.2) -> conv 128 4x4 s2-norm-LReLU -> FC 1024-norm-LReLU -> FC 1
 
-norm is batch norm (momentum 0.1 = Keras' 0.9, eps 1e-5) for the GAN, and for WGAN-GP layer normalization
-over the channels (Keras' `LayerNormalization()` default axis -1, eps 1e-3), as keras_gans' WGAN-GP critic.
-Weights ~ N(0, 0.02). Batch 64, Adam(2e-4, betas=(0.5, 0.999)) for both nets, z ~ U[0, 1]^62.
+norm is batch norm (momentum 0.1 = Keras' 0.9, eps 1e-5) for the GAN and DRAGAN, and for WGAN-GP layer
+normalization over the channels (Keras' `LayerNormalization()` default axis -1, eps 1e-3), as keras_gans'
+WGAN-GP critic. For dcgan, the DCGAN nets of `keras_gans.networks.dcgan_generator` / `dcgan_discriminator`
+(at 28 px):
+
+    G: z (100) -> FC 7*7*128 (no bias)-BN-ReLU -> deconv 64 4x4 s2 (no bias)-BN-ReLU -> deconv 1 4x4 s2 -> tanh
+    D: x -> conv 64 4x4 s2-LReLU(0.2) -> conv 128 4x4 s2 (no bias)-BN-LReLU -> FC 1
+
+Weights ~ N(0, 0.02). Batch 64, z ~ N(0, I) (keras_gans' default prior), the optimizers of the keras_gans game
+of the same name: Adam(2e-4, betas=(0.5, 0.999)), for WGAN-GP Adam(1e-4, betas=(0, 0.9)).
 
 Schedules (per real batch of 64 Fashion-MNIST images):
-    gan      one D update (real and detached fakes in one D call), then one G update on fresh z
-             (D on the fakes only, as an efficient PyTorch loop does)
+    gan      one D update (D on the real batch and on the detached fakes, in two calls as keras_gans' GAN or,
+             with joint_batches, in one), then one G update on fresh z (D on the fakes only, as an efficient
+             PyTorch loop does)
+    dragan   gan + 10 * (||grad D(x + alpha 0.5 std(x) u)|| - 1)^2 around the real batch in the D update (u ~
+             U[0, 1) per pixel, alpha ~ U[0, 1) per sample, through autograd.grad(create_graph=True)), as
+             keras_gans.penalties.dragan_perturb / dragan_penalty with k = 1
+    dcgan    gan on the DCGAN nets
     wgan_gp  one critic update (Wasserstein loss + 10 * gradient penalty at x_hat = eps x + (1 - eps) G(z),
              through autograd.grad(create_graph=True)); a G update on every 5th real batch
 
 Run alone, it prints one JSON line per schedule:
 
-    python -m keras_gans.torch_baseline gan wgan_gp --steps 200
+    python -m keras_gans.torch_baseline gan wgan_gp dragan dcgan --steps 200
 
 Reference runs (`--train EPOCHS`): the loop of the public PyTorch "generative model collections", to compare
 what our variants learn at equal budget. Per real batch, one D update with D called on the real batch and on
@@ -34,6 +46,7 @@ the fakes separately, then G updates per the game's schedule with D on the fakes
     wgan_gp  Wasserstein loss + 10 * gradient penalty, 5 critic updates per G update, Adam(1e-4, 0, 0.9)
     dragan   minimax + non-saturating, + 10 * (||grad D(x + delta)|| - 1)^2 around the real batch
              (delta = alpha * 0.5 std(x) u, u ~ U[0, 1] per pixel, alpha ~ U[0, 1] per sample), Adam(2e-4, 0.5)
+    dcgan    gan on the DCGAN nets (z of 100)
 
 `keras_gans.bench.load_torch_baseline()` imports it for --compare-torch and calls `benchmark(...)`. It imports
 torch, the optional extra `pip install "keras-gans[benchmark]"`, so nothing in the package imports it at
@@ -47,11 +60,18 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 LATENT_DIM = 62
-SCHEDULES = {"gan": 1, "wgan_gp": 5}  # real batches (critic updates) per generator update
+# The bench schedules: real batches (critic updates) per generator update.
+SCHEDULES = {"gan": 1, "wgan_gp": 5, "dragan": 1, "dcgan": 1}
+# Whether D sees the real batch and the fakes in one call by default, as the keras_gans game of the same name
+# does (`GANModel.joint_batches`); `bench` passes the variant's own setting.
+JOINT_BATCHES = {"gan": False, "wgan_gp": True, "dragan": False, "dcgan": False}
+# The gradient penalties' weight lambda, as in keras_gans' WGAN-GP and DRAGAN.
+PENALTY_WEIGHT = 10.0
 
 
 def load_images(directory=FASHION_MNIST):
@@ -82,16 +102,22 @@ def _init(module):
             nn.init.zeros_(module.bias)
 
 
+def _batch_norm(channels, dims=2):
+    """Keras' BatchNormalization(momentum=0.9, epsilon=1e-5): torch counts momentum the other way round."""
+    return (nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d)(channels, momentum=0.1, eps=1e-5)
+
+
 class Generator(nn.Module):
+    """`keras_gans.networks.infogan_generator`."""
+
     def __init__(self, latent_dim=LATENT_DIM, channels=1, size=28):
         super().__init__()
-        self.size = size
+        self.latent_dim, self.size = latent_dim, size
         self.fc = nn.Sequential(
-            nn.Linear(latent_dim, 1024, bias=False), nn.BatchNorm1d(1024, momentum=0.1, eps=1e-5), nn.ReLU(),
-            nn.Linear(1024, 128 * (size // 4) ** 2, bias=False),
-            nn.BatchNorm1d(128 * (size // 4) ** 2, momentum=0.1, eps=1e-5), nn.ReLU())
+            nn.Linear(latent_dim, 1024, bias=False), _batch_norm(1024, 1), nn.ReLU(),
+            nn.Linear(1024, 128 * (size // 4) ** 2, bias=False), _batch_norm(128 * (size // 4) ** 2, 1), nn.ReLU())
         self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64, momentum=0.1, eps=1e-5), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), _batch_norm(64), nn.ReLU(),
             nn.ConvTranspose2d(64, channels, 4, 2, 1), nn.Tanh())
         self.apply(_init)
 
@@ -100,11 +126,13 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
+    """`keras_gans.networks.infogan_discriminator` with batch or layer normalization."""
+
     def __init__(self, channels=1, size=28, normalization="batch"):
         super().__init__()
         flat = 128 * (size // 4) ** 2
         if normalization == "batch":
-            conv_norm, fc_norm = nn.BatchNorm2d(128, momentum=0.1, eps=1e-5), nn.BatchNorm1d(1024, momentum=0.1, eps=1e-5)
+            conv_norm, fc_norm = _batch_norm(128), _batch_norm(1024, 1)
         elif normalization == "layer":
             conv_norm, fc_norm = ChannelLayerNorm(128), nn.LayerNorm(1024, eps=1e-3)
         else:
@@ -119,6 +147,73 @@ class Discriminator(nn.Module):
         return self.fc(self.conv(x).flatten(1))
 
 
+def dcgan_depth(size):
+    """Stride-2 stages of the DCGAN nets for square `size` px images, as `keras_gans.networks._dcgan_depth`:
+    halve while the size stays whole and at least 4 px (28 -> 14 -> 7: two)."""
+    depth = 0
+    while size % 2 == 0 and size // 2 >= 4:
+        depth, size = depth + 1, size // 2
+    return depth
+
+
+class DCGANGenerator(nn.Module):
+    """`keras_gans.networks.dcgan_generator`: z -> FC (no bias) to a (top, s, s) map -BN-ReLU, then transposed
+    convs 4x4 stride 2 (padding 1, as Keras' "same") that halve the filters (no bias)-BN-ReLU, the last one to
+    `channels` (with bias) + tanh. At 28 px: 100 -> 128x7x7 -> 64x14x14 -> 1x28x28."""
+
+    def __init__(self, latent_dim=100, channels=1, size=28, filters=64):
+        super().__init__()
+        self.latent_dim, self.depth = latent_dim, dcgan_depth(size)
+        self.top, self.start = filters * 2 ** (self.depth - 1), size >> self.depth
+        self.project = nn.Linear(latent_dim, self.start ** 2 * self.top, bias=False)
+        layers = [_batch_norm(self.top), nn.ReLU()]
+        for i in range(self.depth - 1):
+            layers += [nn.ConvTranspose2d(self.top >> i, self.top >> (i + 1), 4, 2, 1, bias=False),
+                       _batch_norm(self.top >> (i + 1)), nn.ReLU()]
+        layers += [nn.ConvTranspose2d(self.top >> (self.depth - 1), channels, 4, 2, 1), nn.Tanh()]
+        self.deconv = nn.Sequential(*layers)
+        self.apply(_init)
+
+    def forward(self, z):
+        return self.deconv(self.project(z).view(-1, self.top, self.start, self.start))
+
+
+class DCGANDiscriminator(nn.Module):
+    """`keras_gans.networks.dcgan_discriminator`: convs 4x4 stride 2 (padding 1, as Keras' "same") doubling the
+    filters from `filters`, the first with bias and no norm, the others without bias and with batch norm, each
+    followed by LeakyReLU(0.2), then FC 1 on the flattened map. At 28 px: 1x28x28 -> 64x14x14 -> 128x7x7 -> 1."""
+
+    def __init__(self, channels=1, size=28, filters=64):
+        super().__init__()
+        depth, layers, previous = dcgan_depth(size), [], channels
+        for i in range(depth):
+            layers.append(nn.Conv2d(previous, filters << i, 4, 2, 1, bias=i == 0))
+            if i:
+                layers.append(_batch_norm(filters << i))
+            layers.append(nn.LeakyReLU(0.2))
+            previous = filters << i
+        self.conv = nn.Sequential(*layers)
+        self.fc = nn.Linear(previous * (size >> depth) ** 2, 1)
+        self.apply(_init)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).flatten(1))
+
+
+# The reference games: (critic updates per G update, normalization in D, (learning rate, beta_1, beta_2)).
+GAMES = {"gan": (1, "batch", (2e-4, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 0.5, 0.999)),
+         "wgan_gp": (5, "layer", (1e-4, 0.0, 0.9)), "dragan": (1, "batch", (2e-4, 0.5, 0.999)),
+         "dcgan": (1, "batch", (2e-4, 0.5, 0.999))}
+
+
+def build_networks(game, channels=1, size=28):
+    """(generator, discriminator) of `game` (a key of GAMES) for square images: the DCGAN nets for dcgan, the
+    infoGAN-paper nets with the game's normalization for the others."""
+    if game == "dcgan":
+        return DCGANGenerator(channels=channels, size=size), DCGANDiscriminator(channels, size)
+    return Generator(channels=channels, size=size), Discriminator(channels, size, normalization=GAMES[game][1])
+
+
 def _gradient_penalty(critic, real, fake):
     epsilon = torch.rand(real.shape[0], 1, 1, 1)
     x_hat = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
@@ -128,19 +223,49 @@ def _gradient_penalty(critic, real, fake):
     return ((norms - 1) ** 2).mean()
 
 
-def make_trainer(variant, batch_size=64, images=None, seed=0):
-    """(step, state): `step()` trains on one real batch (one D/critic update, and G updates per the schedule)."""
+def dragan_perturb(real, uniform, alpha, scale=0.5):
+    """`keras_gans.penalties.dragan_perturb`, the DRAGAN authors' points around the real data:
+    x + alpha * scale * std(x) * u, with std over the whole batch (the population one, as tf.math.reduce_std),
+    u per pixel and alpha per sample drawn by the caller."""
+    return real + alpha * scale * real.std(correction=0) * uniform
+
+
+def dragan_penalty(critic, perturbed, k=1.0):
+    """`keras_gans.penalties.dragan_penalty` (two-sided): E[(||grad critic(x + delta)||_2 - k)^2], the norm
+    over all non-batch axes with the same 1e-12 inside the square root; differentiable to the critic's weights."""
+    perturbed = perturbed.detach().requires_grad_(True)
+    gradients, = torch.autograd.grad(critic(perturbed).sum(), perturbed, create_graph=True)
+    norms = torch.sqrt(gradients.flatten(1).square().sum(1) + 1e-12)
+    return ((norms - k) ** 2).mean()
+
+
+def _dragan_penalty(discriminator, real, k=1.0):
+    """DRAGAN's penalty on a real batch with fresh noise: u ~ U[0, 1) per pixel, alpha ~ U[0, 1) per sample,
+    D in training mode as in the D update (keras_gans.variants.dragan)."""
+    alpha = torch.rand(real.shape[0], 1, 1, 1)
+    return dragan_penalty(discriminator, dragan_perturb(real, torch.rand_like(real), alpha), k)
+
+
+def _minimax_d_loss(real_scores, fake_scores):
+    """keras_gans' `losses.minimax_discriminator_loss`: the mean BCE on the real batch plus that on the fakes."""
+    return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
+
+
+def make_trainer(variant, batch_size=64, images=None, seed=0, joint_batches=None):
+    """(step, state): `step()` trains on one real batch (one D/critic update, and G updates per the schedule).
+
+    `joint_batches` (default: the keras_gans game's, JOINT_BATCHES) calls D once on [real; fakes] in the D
+    update instead of once on each; the G update runs D on the fakes only, as an efficient loop does."""
     if variant not in SCHEDULES:
         raise ValueError(f"The torch baseline has the schedules {sorted(SCHEDULES)}, not {variant!r}.")
+    joint = JOINT_BATCHES[variant] if joint_batches is None else bool(joint_batches)
     torch.manual_seed(seed)
     images = load_images() if images is None else images
-    generator = Generator()
-    discriminator = Discriminator(normalization="batch" if variant == "gan" else "layer")
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    g_optimizer = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(batch_size, 1), torch.zeros(batch_size, 1)
-    labels = torch.cat([ones, zeros])
+    generator, discriminator = build_networks(variant, images.shape[1], images.shape[2])
+    lr, beta_1, beta_2 = GAMES[variant][2]
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr, betas=(beta_1, beta_2))
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr, betas=(beta_1, beta_2))
+    latent_dim = generator.latent_dim
     state = {"batch": 0, "order": torch.randperm(len(images)), "position": 0, "g_updates": 0}
     per_epoch = len(images) // batch_size
 
@@ -151,24 +276,32 @@ def make_trainer(variant, batch_size=64, images=None, seed=0):
         state["position"] += 1
         return images.index_select(0, index)
 
+    def discriminate(real, fake):
+        if not joint:
+            return discriminator(real), discriminator(fake)
+        scores = discriminator(torch.cat([real, fake]))
+        return scores[:batch_size], scores[batch_size:]
+
     def step():
         real = next_batch()
         with torch.no_grad():
-            fake = generator(torch.rand(batch_size, LATENT_DIM))
+            fake = generator(torch.randn(batch_size, latent_dim))  # keras_gans' default prior, N(0, I)
         d_optimizer.zero_grad(set_to_none=True)
-        scores = discriminator(torch.cat([real, fake]))
-        if variant == "gan":
-            d_loss = bce(scores, labels)
+        real_scores, fake_scores = discriminate(real, fake)
+        if variant == "wgan_gp":
+            d_loss = fake_scores.mean() - real_scores.mean() \
+                + PENALTY_WEIGHT * _gradient_penalty(discriminator, real, fake)
         else:
-            d_loss = scores[batch_size:].mean() - scores[:batch_size].mean() \
-                + 10.0 * _gradient_penalty(discriminator, real, fake)
+            d_loss = _minimax_d_loss(real_scores, fake_scores)
+            if variant == "dragan":
+                d_loss = d_loss + PENALTY_WEIGHT * _dragan_penalty(discriminator, real)
         d_loss.backward()
         d_optimizer.step()
         state["batch"] += 1
         if state["batch"] % SCHEDULES[variant] == 0:
             g_optimizer.zero_grad(set_to_none=True)
-            fake_scores = discriminator(generator(torch.rand(batch_size, LATENT_DIM)))
-            g_loss = bce(fake_scores, ones) if variant == "gan" else -fake_scores.mean()
+            fake_scores = discriminator(generator(torch.randn(batch_size, latent_dim)))
+            g_loss = -fake_scores.mean() if variant == "wgan_gp" else F.softplus(-fake_scores).mean()
             g_loss.backward()
             g_optimizer.step()
             state["g_updates"] += 1
@@ -176,21 +309,8 @@ def make_trainer(variant, batch_size=64, images=None, seed=0):
     return step, state
 
 
-# The reference games: (critic updates per G update, normalization in D, (learning rate, beta_1, beta_2)).
-GAMES = {"gan": (1, "batch", (2e-4, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 0.5, 0.999)),
-         "wgan_gp": (5, "layer", (1e-4, 0.0, 0.9)), "dragan": (1, "batch", (2e-4, 0.5, 0.999))}
-
-
-def _dragan_penalty(discriminator, real):
-    alpha = torch.rand(real.shape[0], 1, 1, 1)
-    perturbed = (real + alpha * 0.5 * real.std() * torch.rand_like(real)).requires_grad_(True)
-    gradients, = torch.autograd.grad(discriminator(perturbed).sum(), perturbed, create_graph=True)
-    norms = torch.sqrt(gradients.flatten(1).square().sum(1) + 1e-12)
-    return ((norms - 1) ** 2).mean()
-
-
-def _noise(n, prior):
-    return torch.rand(n, LATENT_DIM) * 2 - 1 if prior == "uniform" else torch.randn(n, LATENT_DIM)
+def _noise(n, prior, latent_dim=LATENT_DIM):
+    return torch.rand(n, latent_dim) * 2 - 1 if prior == "uniform" else torch.randn(n, latent_dim)
 
 
 def train(game, epochs=1, images=None, batch_size=64, seed=0, prior="normal", log_every=0):
@@ -198,10 +318,11 @@ def train(game, epochs=1, images=None, batch_size=64, seed=0, prior="normal", lo
     returns the generator (in eval mode)."""
     if game not in GAMES:
         raise ValueError(f"The torch reference has the games {sorted(GAMES)}, not {game!r}.")
-    critic_updates, normalization, (lr, beta_1, beta_2) = GAMES[game]
+    critic_updates, _, (lr, beta_1, beta_2) = GAMES[game]
     torch.manual_seed(seed)
     images = load_images() if images is None else images
-    generator, discriminator = Generator(), Discriminator(normalization=normalization)
+    generator, discriminator = build_networks(game, images.shape[1], images.shape[2])
+    latent_dim = generator.latent_dim
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr, betas=(beta_1, beta_2))
     g_optimizer = torch.optim.Adam(generator.parameters(), lr, betas=(beta_1, beta_2))
     bce = nn.BCEWithLogitsLoss()
@@ -212,23 +333,24 @@ def train(game, epochs=1, images=None, batch_size=64, seed=0, prior="normal", lo
         for b in range(batches):
             real = images.index_select(0, order[b * batch_size:(b + 1) * batch_size])
             with torch.no_grad():
-                fake = generator(_noise(batch_size, prior))
+                fake = generator(_noise(batch_size, prior, latent_dim))
             d_optimizer.zero_grad(set_to_none=True)
             real_scores, fake_scores = discriminator(real), discriminator(fake)
             if game == "lsgan":
                 d_loss = 0.5 * ((real_scores - 1) ** 2).mean() + 0.5 * (fake_scores ** 2).mean()
             elif game == "wgan_gp":
-                d_loss = fake_scores.mean() - real_scores.mean() + 10.0 * _gradient_penalty(discriminator, real, fake)
+                d_loss = fake_scores.mean() - real_scores.mean() \
+                    + PENALTY_WEIGHT * _gradient_penalty(discriminator, real, fake)
             else:
                 d_loss = bce(real_scores, ones) + bce(fake_scores, zeros)
                 if game == "dragan":
-                    d_loss = d_loss + 10.0 * _dragan_penalty(discriminator, real)
+                    d_loss = d_loss + PENALTY_WEIGHT * _dragan_penalty(discriminator, real)
             d_loss.backward()
             d_optimizer.step()
             if (b + 1) % critic_updates:
                 continue
             g_optimizer.zero_grad(set_to_none=True)
-            scores = discriminator(generator(_noise(batch_size, prior)))
+            scores = discriminator(generator(_noise(batch_size, prior, latent_dim)))
             if game == "lsgan":
                 g_loss = 0.5 * ((scores - 1) ** 2).mean()
             elif game == "wgan_gp":
@@ -247,7 +369,8 @@ def generate(generator, n, seed=0, prior="normal", batch_size=500):
     """n samples of a trained reference generator as float32 NHWC numpy in [-1, 1]."""
     torch.manual_seed(seed + 1)
     with torch.no_grad():
-        parts = [generator(_noise(min(batch_size, n - i), prior)) for i in range(0, n, batch_size)]
+        parts = [generator(_noise(min(batch_size, n - i), prior, generator.latent_dim))
+                 for i in range(0, n, batch_size)]
     return np.ascontiguousarray(torch.cat(parts).permute(0, 2, 3, 1).numpy(), dtype=np.float32)
 
 
@@ -256,10 +379,11 @@ def cores():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def benchmark(variant, batch_size=64, steps=200, warmup=10, images=None, threads=None):
+def benchmark(variant, batch_size=64, steps=200, warmup=10, images=None, threads=None, joint_batches=None):
     """Train `variant` for `warmup` then `steps` real batches; steady-state rates over the timed batches."""
     torch.set_num_threads(threads or cores())
-    step, state = make_trainer(variant, batch_size, images)
+    joint = JOINT_BATCHES.get(variant) if joint_batches is None else bool(joint_batches)
+    step, state = make_trainer(variant, batch_size, images, joint_batches=joint)
     start = time.perf_counter()
     for _ in range(warmup):
         step()
@@ -269,7 +393,7 @@ def benchmark(variant, batch_size=64, steps=200, warmup=10, images=None, threads
     for _ in range(steps):
         step()
     seconds = time.perf_counter() - start
-    return {"variant": variant, "backend": "torch", "threads": torch.get_num_threads(),
+    return {"variant": variant, "backend": "torch", "threads": torch.get_num_threads(), "joint_batches": joint,
             "images_per_s": steps * batch_size / seconds, "d_updates_per_s": steps / seconds,
             "g_updates_per_s": (state["g_updates"] - g_before) / seconds, "warmup_s": warmup_s,
             "seconds": seconds, "batch_size": batch_size, "steps": steps, "torch": torch.__version__}
@@ -291,11 +415,16 @@ def main(argv=None):
                         help="with --train: the latent prior (keras_gans' default is normal)")
     parser.add_argument("--data-dir", default=FASHION_MNIST, help="directory with the Fashion-MNIST IDX files")
     args = parser.parse_args(argv)
+    known = GAMES if args.train else SCHEDULES
+    unknown = sorted(set(args.variants) - set(known))
+    if unknown:  # before the data are read: the cheapest check first
+        parser.error(f"unknown {'game' if args.train else 'schedule'}(s) {', '.join(unknown)}; choose from "
+                     f"{', '.join(sorted(known))}")
+    if args.train and (len(args.variants) != 1 or not args.samples):
+        parser.error("--train takes one variant and --samples FILE.npy")
     torch.set_num_threads(args.threads or cores())
     images = load_images(args.data_dir)
     if args.train:
-        if len(args.variants) != 1 or not args.samples:
-            parser.error("--train takes one variant and --samples FILE.npy")
         start = time.perf_counter()
         generator = train(args.variants[0], args.train, images, args.batch_size, args.seed, args.prior, log_every=200)
         samples = generate(generator, args.n, args.seed, args.prior)

@@ -133,6 +133,7 @@ BAD_INPUT = [
     (["train", "gan", "--g-lr", "nan"], "argument --g-lr: must be a finite number > 0"),
     (["train", "gan", "--seed", "-1"], "argument --seed: must be at least 0"),
     (["train", "gan", "--verbose", "3"], "argument --verbose: invalid choice"),
+    (["train", "gan", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
     (["train", "gan", "--set", "d_steps"], "expected KEY=VALUE"),
     (["train", "no_such_variant"], "argument variant: invalid choice: 'no_such_variant'"),
     (["evaluate", "--n", "0"], "argument --n: must be at least 1"),
@@ -282,6 +283,33 @@ def test_resume_refuses_drift_and_applies_what_may_change(tmp_path, capsys):
     run = json.loads((out / "run.json").read_text())
     assert run["d_lr"] == pytest.approx(1e-3) and run["no_xla"] is True and run["batch_size"] == 16
     assert [row["epoch"] for row in csv.DictReader(open(out / "history.csv"))] == ["0", "1"]
+
+
+def test_precision_bf16_trains_in_bfloat16_with_float32_samples_and_resumes_in_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "gan", "--data-dir", SUBSET, "--batch-size", "16", "--steps-per-epoch", "1", "--architecture",
+            "mlp", "--latent-dim", "8", "--set", "ema=0.9", "--verbose", "0", "--out", str(out)]  # XLA on
+    assert cli.main(argv + ["--precision", "bf16"]) == 0
+    assert keras.config.dtype_policy().name == "float32"  # the run's policy ended with it
+    assert json.loads((out / "run.json").read_text())["precision"] == "bf16"
+    assert (out / "samples" / "epoch_001.png").is_file()
+    model = keras_gans.GAN.load(str(out / "model.keras"))
+    # Every layer with weights computes in bfloat16 (input layers take the session's policy when loaded); the
+    # output layer and the generator's averaged weights are float32, and no loss scaling (that is float16's).
+    assert {layer.compute_dtype for layer in model.generator.layers if layer.weights} == {"bfloat16"}
+    assert model.generator.output.dtype == "float32" and {w.dtype for w in model.ema_weights} == {"float32"}
+    assert not isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    samples = model.generate(4, seed=0)
+    assert samples.dtype == np.float32 and np.all(np.isfinite(samples))
+    capsys.readouterr()
+
+    resume = ["train", "gan", "--out", str(out), "--resume", "--verbose", "0"]
+    assert cli.main(resume + ["--precision", "float32"]) == 2
+    assert "--precision: run has bf16, given float32" in capsys.readouterr().err
+    assert cli.main(resume) == 0  # the run's precision
+    model = keras_gans.GAN.load(str(out / "model.keras"))
+    assert int(model.step_counter.numpy()) == 2 and model.generator.get_layer("dense_0").compute_dtype == "bfloat16"
+    assert json.loads((out / "run.json").read_text())["precision"] == "bf16"
 
 
 def test_a_run_without_a_checkpoint_does_not_claim_one(tmp_path, capsys):

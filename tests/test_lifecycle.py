@@ -223,19 +223,65 @@ def test_steps_per_execution(dataset):
     assert int(model.step_counter.numpy()) == 4 == int(model.g_optimizer.iterations.numpy())
 
 
+def hidden_dtype(network):
+    """The compute dtype of the first layer of `network` with weights (input layers get the session's policy
+    when a model is loaded, whatever the policy it was built with)."""
+    return next(layer for layer in network.layers if layer.weights).compute_dtype
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 @pytest.mark.parametrize("name", sorted(keras_gans.VARIANTS))
-def test_mixed_precision_trains_every_variant(name, dataset):
-    keras.mixed_precision.set_global_policy("mixed_float16")  # the autouse fixture resets it
-    model = make(name)
+def test_mixed_precision_trains_every_variant(name, policy, dataset, tmp_path):
+    keras.mixed_precision.set_global_policy(policy)  # the autouse fixture resets it
+    half = policy.removeprefix("mixed_")
+    model = make(name, ema=0.9)
     model.compile()
-    assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
-    assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
-    assert model.generator.layers[1].compute_dtype == "float16"
+    # Loss scaling keeps float16 gradients from underflowing; bfloat16 has float32's exponent range and needs none.
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) is (policy == "mixed_float16")
+    assert hidden_dtype(model.generator) == hidden_dtype(model.discriminator) == half
     assert model.generator.output.dtype == "float32"
     history = model.fit(dataset.take(2), epochs=1, verbose=0)
     for metric, values in history.history.items():
         assert np.all(np.isfinite(values)), metric
+    # Losses, penalties and metrics are computed in float32 (one update's logs, outside fit).
+    images, labels = next(iter(dataset))
+    labels = labels if model.num_classes else None
+    for logs in (model.discriminator_loss(images, labels), model.generator_loss(images, labels)):
+        assert {key: value.dtype for key, value in logs.items()} == {key: "float32" for key in logs}
+    assert all(weight.dtype == "float32" for weight in model.ema_weights) and model.ema_weights
+    samples = model.generate(2, seed=0)
+    assert samples.dtype == np.float32 and np.all(np.isfinite(samples))
+
+    path = str(tmp_path / f"{name}.keras")
+    model.save(path)
+    keras.mixed_precision.set_global_policy("float32")  # the file says how the model computes, not the session
+    loaded = keras.saving.load_model(path)
+    assert hidden_dtype(loaded.generator) == hidden_dtype(loaded.discriminator) == half
+    assert type(loaded.g_optimizer) is type(model.g_optimizer)
+    for a, b in zip(loaded.ema_weights, model.ema_weights):
+        assert a.dtype == "float32"
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(loaded.generate(2, seed=0), samples)
+
+
+def test_networks_ending_in_half_precision_still_give_float32_metrics_and_samples(dataset, tmp_path):
+    # The default networks end in a float32 layer; a network of one's own need not.
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")  # the autouse fixture resets it
+    z, x = keras.Input((LATENT_DIM,)), keras.Input(IMAGE_SHAPE)
+    generator = keras.Model(z, keras.layers.Reshape(IMAGE_SHAPE)(keras.layers.Dense(784, activation="tanh")(z)))
+    discriminator = keras.Model(x, keras.layers.Dense(1)(keras.layers.Flatten()(x)))
+    assert generator.output.dtype == discriminator.output.dtype == "bfloat16"
+    model = keras_gans.GAN(generator, discriminator, image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=0, ema=0.9)
+    model.compile()
+    model.fit(dataset.take(2), epochs=1, verbose=0)
+    images, _ = next(iter(dataset))
+    for logs in (model.discriminator_loss(images), model.generator_loss(images)):
+        assert {key: value.dtype for key, value in logs.items()} == {key: "float32" for key in logs}
     assert model.generate(2, seed=0).dtype == np.float32
+    model.export(str(tmp_path / "saved"))
+    served = tf.saved_model.load(str(tmp_path / "saved"))
+    assert served.serve(tf.zeros((2, LATENT_DIM))).dtype == tf.float32
 
 
 def test_keras_callbacks_work_with_our_metrics(dataset, tmp_path):

@@ -157,6 +157,25 @@ def test_spectral_norm_with_batch_and_layer_norm_on_conv_nets(fashion_mnist):
         assert all(np.isfinite(v).all() for v in history.values())
 
 
+def test_spectral_norm_keeps_float32_kernels_under_mixed_bfloat16(fashion_mnist):
+    """SpectralNormalization writes the normalized kernel back into its variable in training; computed from the
+    bfloat16 copy, every kernel would be rounded to bfloat16 at each step. The wrapper runs in float32."""
+    keras.config.set_dtype_policy("mixed_bfloat16")  # the autouse fixture resets it
+    data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
+    model = make("gan", spectral_norm=True)
+    model.compile()
+    model.fit(data.take(3), epochs=1, verbose=0)
+    wrapped = [l for l in model.discriminator.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    # The hidden layers compute in bfloat16 as the policy says, the logits in float32 as built.
+    assert {layer.name: layer.layer.compute_dtype for layer in wrapped} == {"dense_0": "bfloat16",
+                                                                            "logits": "float32"}
+    for layer in wrapped:
+        kernel = layer.layer.kernel.numpy()
+        assert kernel.dtype == np.float32
+        rounded = tf.cast(tf.cast(kernel, tf.bfloat16), tf.float32).numpy()
+        assert (kernel != rounded).mean() > 0.5, layer.name  # not bfloat16 values stored in float32
+
+
 def test_spectral_norm_refuses_a_given_discriminator_without_it():
     generator = networks.mlp_generator(IMAGE_SHAPE, LATENT_DIM, hidden=(8,))
     plain = networks.mlp_discriminator(IMAGE_SHAPE, hidden=(8,))

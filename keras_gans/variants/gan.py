@@ -40,6 +40,9 @@ class GAN(GANModel):
 
     def source_losses(self, real_logits, fake_logits):
         """D's real-vs-fake loss and its metrics, for the games that add terms to this one."""
+        # The means in float32, as the losses are: a discriminator whose last layer computes in bfloat16 or
+        # float16 (a mixed policy) hands out half-precision logits.
+        real_logits, fake_logits = ops.cast(real_logits, "float32"), ops.cast(fake_logits, "float32")
         return {"d_loss": losses.minimax_discriminator_loss(real_logits, fake_logits),
                 "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
 
