@@ -57,6 +57,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import tempfile
 import time
 
@@ -513,6 +514,104 @@ def run(variants=None, *, batch_size=64, steps=200, warmup=3, xla=(True, False),
         if row.get("gflops") is not None:
             row["pct_of_matmul"] = 100 * row["gflops"] / best[row["precision"]]
     return rows
+
+
+# ----------------------------------------------------------------------------------------- profile
+# What the XLA operations of a step are in our networks, by the name XLA gives each (first match wins).
+PROFILE_CATEGORIES = (
+    ("matmul", re.compile(r"^(dot|matmul|gemm)", re.I), "Dense layers, forward and backward"),
+    ("dilated conv", re.compile(r"^convolution-base-dilated"),
+     "transposed convolutions and the input gradients of strided ones (lhs-dilated convolutions)"),
+    ("conv", re.compile(r"^convolution"), "convolutions and their kernel gradients"),
+    ("copy", re.compile(r"copy|transpose"), "layout copies and transposes"),
+    ("fusion", re.compile(r"fusion"), "fused elementwise work: batch norm, activations, losses, Adam's updates"),
+    ("other", re.compile(r""), "reductions, broadcasts, random numbers, everything else"),
+)
+# The threads that run XLA's compiled operations on CPU, and the profiler's events on them that wrap others.
+_XLA_THREADS = re.compile(r"Eigen|XLA", re.I)
+
+
+def profile_category(op_name):
+    """The PROFILE_CATEGORIES name of an XLA operation's name ("MatMul.42", "fusion.7", ...)."""
+    return next(name for name, pattern, _ in PROFILE_CATEGORIES if pattern.search(op_name))
+
+
+def profile_ops(xspace_bytes):
+    """{XLA operation name: milliseconds} summed over the CPU threads of a serialized profiler XSpace (the
+    .xplane.pb that `tf.profiler.experimental` writes): the events of the threads that run compiled XLA code,
+    without the executor's own events that wrap them."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    space = xplane_pb2.XSpace()
+    space.ParseFromString(xspace_bytes)
+    totals = {}
+    for plane in space.planes:
+        for line in plane.lines:
+            if not _XLA_THREADS.search(line.name):
+                continue
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if "::" in name or " " in name:  # ThunkExecutor::Execute and the like contain the operations
+                    continue
+                totals[name] = totals.get(name, 0.0) + event.duration_ps / 1e9
+    return totals
+
+
+def profile_variant(variant, images, labels, *, batch_size=64, steps=20, warmup=5, precision="float32",
+                    architecture=None):
+    """Where a step's time goes: `variant` trained with `fit` under XLA, `warmup` steps, then `steps` steps
+    under the TensorFlow profiler. Returns {"variant", "precision", "step_ms" (wall), "cores", "busy_ms" (CPU
+    milliseconds per step in XLA operations, all threads), "categories" {PROFILE_CATEGORIES name: CPU ms per
+    step}, "top_ops" [(name, CPU ms per step), ...] (the ten largest)} -- and "idle_ms", the step's
+    wall time x cores not spent in XLA operations (waiting between operations, the Python and tf.data side)."""
+    import glob
+
+    import keras
+    import tensorflow as tf
+
+    from . import data
+
+    with dtype_policy(precision):
+        keras.utils.set_random_seed(0)
+        model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
+        model.compile(jit_compile=True)
+        dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
+        model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0)
+        with tempfile.TemporaryDirectory(prefix="keras-gans-profile-") as logdir:
+            tf.profiler.experimental.start(logdir)
+            start = time.perf_counter()
+            try:
+                model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+            finally:
+                seconds = time.perf_counter() - start
+                tf.profiler.experimental.stop()
+            paths = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
+            if not paths:
+                raise RuntimeError("the TensorFlow profiler wrote no trace")
+            with open(paths[0], "rb") as f:
+                ops = profile_ops(f.read())
+    per_step = {name: ms / steps for name, ms in ops.items()}
+    categories = {name: 0.0 for name, _, _ in PROFILE_CATEGORIES}
+    for name, ms in per_step.items():
+        categories[profile_category(name)] += ms
+    cores = os.cpu_count()
+    step_ms = 1000 * seconds / steps
+    busy = sum(per_step.values())
+    return {"variant": variant, "precision": precision, "step_ms": step_ms, "cores": cores, "busy_ms": busy,
+            "idle_ms": max(0.0, step_ms * cores - busy), "categories": categories,
+            "top_ops": sorted(per_step.items(), key=lambda item: -item[1])[:10]}
+
+
+def format_profile(profile):
+    """A profile as a few lines: the step's wall time, then CPU milliseconds per step by category and idle, each
+    as a share of wall time x cores, then the largest operations."""
+    capacity = profile["step_ms"] * profile["cores"]
+    shares = [f"{name} {ms:.1f} ms ({100 * ms / capacity:.0f}%)" for name, ms in profile["categories"].items() if ms]
+    shares.append(f"idle {profile['idle_ms']:.1f} ms ({100 * profile['idle_ms'] / capacity:.0f}%)")
+    return "\n".join([
+        f"{profile['variant']} ({profile['precision']}): {profile['step_ms']:.1f} ms per step x {profile['cores']} "
+        f"cores = {capacity:.0f} core-ms: " + ", ".join(shares),
+        "  largest: " + ", ".join(f"{name} {ms:.1f}" for name, ms in profile["top_ops"][:6])])
 
 
 # ------------------------------------------------------------------------------------------ output

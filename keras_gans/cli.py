@@ -273,6 +273,9 @@ def _parser():
     bench_parser.add_argument("--epoch", action="store_true",
                               help="also time one epoch end to end through `keras-gans train` (data loading, "
                                    "callbacks, checkpoint; minutes on Fashion-MNIST)")
+    bench_parser.add_argument("--profile", action="store_true",
+                              help="instead of timing, profile STEPS steps of each variant under XLA and say where "
+                                   "a step's time goes (matmuls, convolutions, fusions, copies, idle)")
     bench_parser.add_argument("--steps-per-epoch", type=positive,
                               help="with --epoch: end that epoch after N steps (default: the whole split)")
     bench_parser.add_argument("--compare-torch", action="store_true",
@@ -1076,6 +1079,8 @@ def bench(args):
         raise ValueError("--steps-per-epoch limits the epoch that --epoch times; add --epoch.")
     xla = {"both": (True, False), "on": (True,), "off": (False,)}[args.xla]
     precisions = ("float32", "bf16") if args.precision == "both" else (args.precision,)
+    if args.profile:
+        return _profile(args, benchmark, precisions)
     rows = benchmark.run(args.variants or None, batch_size=args.batch_size, steps=args.steps, warmup=args.warmup,
                          xla=xla, precisions=precisions, compare_torch=args.compare_torch, dataset=args.dataset,
                          data_dir=args.data_dir, architecture=args.architecture, epoch=args.epoch,
@@ -1089,6 +1094,31 @@ def bench(args):
               f"{'; '.join(row['variant'] + ' ' + row['precision'] + ': ' + row['error'] for row in failed)}",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def _profile(args, benchmark, precisions):
+    """bench --profile: where a step's time goes, per variant and precision (XLA on)."""
+    from . import atomic, data
+    from .variants import VARIANTS
+
+    if args.compare_torch or args.epoch or args.xla == "off":
+        raise ValueError("--profile looks inside our XLA steps: leave out --compare-torch, --epoch and --xla off.")
+    images, labels = data.load_arrays(args.dataset, "train", args.data_dir)
+    images = data.check_images(images)
+    profiles = []
+    for variant in args.variants or list(VARIANTS):
+        for precision in precisions:
+            profile = benchmark.profile_variant(variant, images, labels, batch_size=args.batch_size,
+                                                steps=args.steps, precision=precision,
+                                                architecture=args.architecture)
+            profiles.append(profile)
+            print(benchmark.format_profile(profile), flush=True)
+    if args.json_path:
+        atomic.write_json({"profiles": profiles, "categories": {name: what for name, _, what in
+                                                                benchmark.PROFILE_CATEGORIES}},
+                          args.json_path, indent=2)
+        print(f"Profiles written to {args.json_path}")
     return 0
 
 

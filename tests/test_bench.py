@@ -310,3 +310,23 @@ def test_torch_stays_optional(monkeypatch):
     monkeypatch.delattr(keras_gans, "torch_baseline", raising=False)
     with pytest.raises(RuntimeError, match=r'pip install "keras-gans\[benchmark\]"'):
         bench.load_torch_baseline()
+
+
+def test_profile_categories_name_the_xla_operations():
+    names = {"MatMul.68": "matmul", "dot.3": "matmul", "convolution-base-dilated.4": "dilated conv",
+             "convolution.6": "conv", "transpose_copy_fusion.16": "copy", "copy.70": "copy",
+             "divide_subtract_fusion.7": "fusion", "reduce.2": "other"}
+    assert {name: bench.profile_category(name) for name in names} == names
+
+
+def test_bench_profile_says_where_a_step_goes(tmp_path, capsys):
+    out = tmp_path / "profile.json"
+    assert cli.main(["bench", "gan", "--profile", "--data-dir", SUBSET, "--architecture", "tiny", "--steps", "3",
+                     "--json", str(out)]) == 0
+    assert "gan (float32):" in capsys.readouterr().out
+    (profile,) = json.loads(out.read_text())["profiles"]
+    assert profile["step_ms"] > 0 and profile["busy_ms"] > 0 and profile["top_ops"]
+    assert sum(profile["categories"].values()) == pytest.approx(profile["busy_ms"])
+    assert profile["categories"]["matmul"] > 0  # the tiny networks are Dense layers
+    assert cli.main(["bench", "gan", "--profile", "--compare-torch"]) == 2
+    assert "--profile looks inside our XLA steps" in capsys.readouterr().err
