@@ -4,6 +4,7 @@
     keras-gans train dcgan --images path/to/folder --image-size 32 --out runs/mine   # your own (colour) images
     keras-gans sample runs/dcgan/model.keras --n 64 --out grid.png
     keras-gans plot runs/dcgan                                    # redraw runs/dcgan/curves.png
+    keras-gans baseline sgan --labeled-per-class 10               # what the labels alone give, no GAN
 
 Options that several commands take (--dataset and --data-dir, --seed, --set KEY=VALUE) are defined once, on
 parent parsers (`argparse` `parents=`), so their names, types and defaults cannot drift apart between commands.
@@ -191,6 +192,11 @@ def _parser():
     train_parser.add_argument("--labeled-per-class", type=positive, metavar="N",
                               help="semi-supervised (catgan, sgan): each step adds a batch from a subset of N labeled "
                                    "examples per class to the batch of unlabeled ones (N=10: 100 labels)")
+    train_parser.add_argument("--validation-per-class", type=_integer(0), metavar="V",
+                              help="with --labeled-per-class: hold V of the N labeled examples per class out of "
+                                   "training (images and labels) and measure the classifier on them after every "
+                                   "epoch (val_accuracy); default N // 5, at least 1; 0: no validation split. The "
+                                   "test split is scored once, after training")
     train_parser.add_argument("--d-lr", type=_positive_number,
                               help="discriminator learning rate (default: the variant's)")
     train_parser.add_argument("--g-lr", type=_positive_number, help="generator learning rate (default: the variant's)")
@@ -214,6 +220,35 @@ def _parser():
     train_parser.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="auto",
                               help="Keras progress: auto, 0, 1 or 2")
     train_parser.set_defaults(run=train)
+
+    baseline_parser = commands.add_parser(
+        "baseline", help="the supervised-only baseline of a semi-supervised run: the game's discriminator trained as "
+                         "a plain classifier on the run's labeled examples alone, test accuracy at the end",
+        parents=[_data_options("TFDS name (default: fashion_mnist): its train split gives the labeled examples, "
+                               "its test split the test accuracy"),
+                 _constructor_options("a constructor argument of the variant that shapes its discriminator, e.g. "
+                                      "--set spectral_norm=True"), seed, debug])
+    baseline_parser.add_argument("variant", choices=sorted(VARIANTS), metavar="VARIANT",
+                                 help="a game whose discriminator classifies: sgan, catgan (or acgan)")
+    baseline_parser.add_argument("--labeled-per-class", type=positive, metavar="N", required=True,
+                                 help="the labeled subset of `train VARIANT --labeled-per-class N` with the same "
+                                      "--seed: the same N examples per class of the train split")
+    baseline_parser.add_argument("--validation-per-class", type=_integer(1), metavar="V",
+                                 help="of the N, held out for early stopping, as train holds them out for "
+                                      "val_accuracy (default: N // 5, at least 1)")
+    baseline_parser.add_argument("--epochs", type=positive, default=200,
+                                 help="the most epochs (default: 200); early stopping ends sooner")
+    baseline_parser.add_argument("--patience", type=positive, default=20,
+                                 help="epochs without a lower validation loss before stopping (default: 20)")
+    baseline_parser.add_argument("--batch-size", type=positive, default=32)
+    baseline_parser.add_argument("--learning-rate", type=_positive_number, default=1e-3,
+                                 help="of the classifier's Adam (default: 1e-3)")
+    baseline_parser.add_argument("--architecture", choices=architectures(),
+                                 help="the networks of the semi-supervised run (default: the variant's)")
+    baseline_parser.add_argument("--json", help="also write the numbers to this JSON file")
+    baseline_parser.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="0",
+                                 help="Keras progress: auto, 0 (default), 1 or 2")
+    baseline_parser.set_defaults(run=baseline)
 
     sample_parser = commands.add_parser(
         "sample", help="write a grid of samples from a checkpoint",
@@ -346,6 +381,7 @@ def _check_output_file(path, option, create_directory=False):
 # building the model, latent_dim, architecture and the learning rates are the model's own).
 RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", "images": None, "image_size": None,
                 "color_mode": None, "crop": "center", "cache": None, "batch_size": 64, "labeled_per_class": None,
+                "validation_per_class": None,
                 "latent_dim": None, "architecture": None, "options": {}, "seed": 0, "d_lr": None, "g_lr": None,
                 "no_xla": False, "steps_per_epoch": None, "sample_every": 1, "precision": "float32"}
 # --precision: the Keras dtype policy it sets before the model is built. Not changeable on --resume: the
@@ -383,6 +419,26 @@ def _check_labeled_per_class(args, variant):
         semi_supervised = sorted(name for name, cls in VARIANTS.items() if cls.label_mode == "semi_supervised")
         raise ValueError(f"--labeled-per-class is for the semi-supervised variants ({', '.join(semi_supervised)}), "
                          f"not {args.variant}.")
+
+
+def _check_validation_split(args, config):
+    """--validation-per-class (V of the N labeled examples per class held out for val_accuracy), checked and
+    resolved before any data is read: N // 5 (at least 1) when not given, and recorded as resolved, so that
+    --resume holds out the same examples. A run from before validation splits (no value in its run.json) held
+    out none, and goes on holding out none."""
+    from .semi_supervised import resolve_validation_per_class
+
+    if not args.labeled_per_class:
+        if args.validation_per_class is not None:
+            raise ValueError("--validation-per-class holds out some of the labeled examples of --labeled-per-class; "
+                             "add --labeled-per-class N.")
+        return
+    if args.resume and args.validation_per_class is None:
+        print(f"Note: {args.out} was trained before validation splits; it goes on with all its labeled examples "
+              f"in training and no per-epoch validation.")
+        args.validation_per_class = 0
+    args.validation_per_class = config["validation_per_class"] = resolve_validation_per_class(
+        args.labeled_per_class, args.validation_per_class)
 
 
 def _check_images_option(args, other_data):
@@ -718,13 +774,14 @@ def _train(args, stop, extra_callbacks=()):
     _check_images_option(args, {key: FLAGS[key] for key in OTHER_DATA if getattr(args, key) is not None})
     config, given = _resolve(args)
     _check_folder_options(args, given)
+    _check_validation_split(args, config)
     if args.images:  # a folder or .npz has no named dataset and no splits: run.json says so
         for key in ("dataset", "split"):
             config[key] = None
             setattr(args, key, None)
     import keras
 
-    from . import atomic, callbacks, data, plots
+    from . import atomic, callbacks, data, plots, semi_supervised
     from .classifying import ClassifierMixin
 
     # Before the model is built: layers take the global policy when they are created (`train` restores it).
@@ -736,7 +793,13 @@ def _train(args, stop, extra_callbacks=()):
     else:
         images, labels = _read_dataset(args, args.split)
     images = data.check_images(images)
-    dataset = variant.training_dataset(images, labels, args.batch_size, args.labeled_per_class, args.seed)
+    split = None
+    if args.labeled_per_class:
+        # The labeled subset of data.semi_supervised, less the examples held out for validation (their images too).
+        split = semi_supervised.split_labeled(labels, args.labeled_per_class, args.validation_per_class, args.seed)
+        dataset = semi_supervised.training_batches(images, labels, split, args.batch_size, args.seed)
+    else:
+        dataset = variant.training_dataset(images, labels, args.batch_size, None, args.seed)
     checkpoint = os.path.join(args.out, "model.keras")
     history_path = os.path.join(args.out, "history.csv")
     curves_path = os.path.join(args.out, "curves.png")
@@ -763,21 +826,32 @@ def _train(args, stop, extra_callbacks=()):
                       jit_compile=False if args.no_xla else "auto")
         # Only now, with the new run ready to start, does the old one go.
         _remove_run(args.out)
-    atomic.write_json({"variant": args.variant, **config, "latent_dim": model.latent_dim,
-                       "architecture": model.architecture, "d_lr": _learning_rate(model.d_optimizer),
-                       "g_lr": _learning_rate(model.g_optimizer)}, os.path.join(args.out, "run.json"), indent=2)
+    record = {"variant": args.variant, **config, "latent_dim": model.latent_dim, "architecture": model.architecture,
+              "d_lr": _learning_rate(model.d_optimizer), "g_lr": _learning_rate(model.g_optimizer)}
+    if split is not None:
+        record.update(labeled_examples=len(split.train), validation_examples=len(split.validation))
+    record_path = os.path.join(args.out, "run.json")
+    atomic.write_json(record, record_path, indent=2)
     grid = callbacks.SampleGrid(os.path.join(args.out, "samples"), every=args.sample_every, seed=args.seed)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
     print(f"Training {variant.__name__} on {args.images or args.dataset} ({len(images)} examples of shape "
           f"{images.shape[1:]}), XLA {'on' if model.jit_compile else 'off'}, output in {args.out}/", flush=True)
-    validation = None
+    if split is not None:
+        print(f"Labeled: {len(split.train)} examples in training, {len(split.validation)} held out for validation "
+              f"({args.labeled_per_class - args.validation_per_class} and {args.validation_per_class} per class).")
+    validation = test = None
     # A semi-supervised game trained without labels has classes that need not match the real ones.
     labeled = args.labeled_per_class or variant.label_mode != "semi_supervised"
     # Your own images have no test split to measure it on.
-    if isinstance(model, ClassifierMixin) and labeled and args.split == "train" and not args.images:
-        # The classifier the game trains, measured on real labeled test images after every epoch.
-        validation = data.from_arrays(*data.load_arrays(args.dataset, "test", args.data_dir), batch_size=500,
-                                      shuffle=False, drop_remainder=False)
+    scores_test = isinstance(model, ClassifierMixin) and labeled and args.split == "train" and not args.images
+    if split is not None and len(split.validation):
+        # The classifier the game trains, measured after every epoch on the held-out labeled examples: whatever
+        # is chosen by watching val_accuracy is chosen without the test split, which is scored after training.
+        validation = semi_supervised.validation_batches(images, labels, split)
+    elif scores_test and not args.labeled_per_class:
+        # A fully labeled game (ACGAN): measured on the real labeled test images after every epoch.
+        test = _read_dataset(args, "test")
+        validation = semi_supervised.scoring_batches(*test)
     watcher = stop.callback()
     start = time.perf_counter()
     history = None
@@ -803,10 +877,25 @@ def _train(args, stop, extra_callbacks=()):
         return 1
     print(f"Trained {args.epochs} epoch(s) in {seconds:.0f} s. Samples: {grid.paths[-1] if grid.paths else 'none'}; "
           f"checkpoint: {checkpoint}")
-    if validation is not None:
+    if scores_test:
+        if args.labeled_per_class:  # read only now: nothing during training looked at it
+            test = _read_dataset(args, "test")
+            accuracy = model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
+            every = (f"history.csv's val_accuracy is on the {len(split.validation)} held-out labeled examples"
+                     if len(split.validation) else "no per-epoch validation (--validation-per-class 0)")
+        else:
+            accuracy = history.history["val_accuracy"][-1]
+            every = "every epoch's in history.csv as val_accuracy"
+        accuracy = float(accuracy)
+        atomic.write_json({**record, "test_accuracy": accuracy, "test_examples": len(test[0])}, record_path,
+                          indent=2)
+        print(f"Test accuracy of the discriminator's classifier on the real test split ({len(test[0])} images, "
+              f"{'scored once, after training' if args.labeled_per_class else 'after the last epoch'}): {accuracy:.4f} "
+              f"(test error {1 - accuracy:.2%}; in run.json as test_accuracy; {every})")
+    elif validation is not None:
         accuracy = history.history["val_accuracy"][-1]
-        print(f"Test accuracy of the discriminator's classifier on the real test split: {accuracy:.4f} "
-              f"(test error {1 - accuracy:.2%}; every epoch's in history.csv as val_accuracy)")
+        print(f"Accuracy of the discriminator's classifier on the {len(split.validation)} held-out labeled examples: "
+              f"{accuracy:.4f} (no test split to score; every epoch's in history.csv as val_accuracy)")
     return 0
 
 
@@ -832,6 +921,30 @@ def _stopped(args, stop, model, dataset, checkpoint, initial_epoch, finite):
                           "--epochs", str(remaining)])
     print(f"Stopped by {stop.name} at step {step}; kept {saved}. Continue with: {command}", file=sys.stderr)
     return 128 + stop.received
+
+
+# ----------------------------------------------------------------------------------------- baseline
+def baseline(args):
+    """The baseline command: the supervised-only baseline of `train VARIANT --labeled-per-class N` with the same
+    --seed (`semi_supervised.supervised_baseline`); prints it and, with --json, writes it."""
+    from . import atomic, semi_supervised
+
+    game = semi_supervised.classifying_game(args.variant)  # the cheapest check that can fail comes first
+    if args.json:
+        _check_output_file(args.json, "--json")
+    options = dict(args.options)
+    _check_set_options(options, game)
+    result = semi_supervised.supervised_baseline(
+        args.variant, args.labeled_per_class, seed=args.seed, epochs=args.epochs,
+        validation_per_class=args.validation_per_class, patience=args.patience, dataset=args.dataset,
+        data_dir=args.data_dir, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        architecture=args.architecture, options=options,
+        verbose=args.verbose if args.verbose == "auto" else int(args.verbose))
+    print(semi_supervised.format_baseline(result))
+    if args.json:
+        atomic.write_json(result, args.json, indent=2)
+        print(f"Written to {args.json}")
+    return 0
 
 
 # ------------------------------------------------------------------------------------------- sample

@@ -436,13 +436,18 @@ def semi_supervised(name, labeled_per_class, split="train", batch_size=64, data_
         raise ValueError("Semi-supervised training needs labels for the labeled subset: pass (images, labels).")
     images = check_images(images)
     labeled_images, labeled_labels = labeled_subset(images, labels, labeled_per_class, seed=seed)
-    unlabeled = from_arrays(images, batch_size=batch_size, seed=seed)
-    labeled_images, labeled_labels = tf.constant(labeled_images), tf.constant(labeled_labels.astype("int32"))
-    count = len(labeled_labels)
-    labeled = (tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True).repeat()
-               .batch(batch_size, drop_remainder=True)
-               .map(lambda index: (_scale(tf.gather(labeled_images, index)), tf.gather(labeled_labels, index))))
-    return interleave_labeled(unlabeled, labeled)
+    return interleave_labeled(from_arrays(images, batch_size=batch_size, seed=seed),
+                              labeled_batches(labeled_images, labeled_labels, batch_size, seed))
+
+
+def labeled_batches(images, labels, batch_size=64, seed=0):
+    """Endless `(images in [-1, 1], int32 labels)` batches of a small labeled set, reshuffled (seeded) on every
+    pass: the labeled half of semi-supervised batches."""
+    images, labels = tf.constant(images), tf.constant(np.asarray(labels).astype("int32"))
+    count = int(labels.shape[0])
+    return (tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True).repeat()
+            .batch(batch_size, drop_remainder=True)
+            .map(lambda index: (_scale(tf.gather(images, index)), tf.gather(labels, index))))
 
 
 def interleave_labeled(unlabeled, labeled):

@@ -240,3 +240,17 @@ def gaussian_information_loss(means, codes, log_variances=None):
     log_variances = ops.zeros_like(means) if log_variances is None else _f32(log_variances)
     nll = 0.5 * (math.log(2 * math.pi) + log_variances + ops.square(codes - means) * ops.exp(-log_variances))
     return ops.mean(ops.sum(nll, axis=-1))
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching (Salimans et al., "Improved Techniques for Training GANs", 2016, section 3.1): G
+    matches the mean of the discriminator's intermediate features on real data instead of maximising D's
+    output directly:
+
+        L_G = || E_x f(x) - E_z f(G(z)) ||_2^2
+
+    with f(.) the activations of an intermediate layer of D, the expectations the means over the batch
+    (axis 0) and the squared norm summed over every other axis. The real batch and the fakes may differ in
+    size. Only G is meant to follow this gradient: D keeps its own loss."""
+    difference = ops.mean(_f32(real_features), axis=0) - ops.mean(_f32(fake_features), axis=0)
+    return ops.sum(ops.square(difference))

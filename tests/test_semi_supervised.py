@@ -1,0 +1,246 @@
+"""Few labels, honestly measured: the labeled subset and its held-out validation part, `train`'s per-epoch
+validation on it (the test split scored once, after training), the supervised-only baseline, and SGAN's
+feature matching against a hand computation."""
+import csv
+import json
+from types import SimpleNamespace
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gans
+from conftest import IMAGE_SHAPE, SUBSET, make
+from keras_gans import cli, data, losses, semi_supervised
+
+
+def value(tensor):
+    return float(keras.ops.convert_to_numpy(tensor))
+
+
+def rows_of(images):
+    return [row.tobytes() for row in np.asarray(images).reshape(len(images), -1)]
+
+
+@pytest.fixture
+def record_reads(monkeypatch):
+    """`.reads`: every split `data.load_arrays` reads, in order, and whether a `fit` was running at the time
+    (as the callback class `.during_fit` tells it)."""
+    reads, read = [], data.load_arrays
+
+    class DuringFit(keras.callbacks.Callback):
+        running = False
+
+        def on_train_begin(self, logs=None):
+            DuringFit.running = True
+
+        def on_train_end(self, logs=None):
+            DuringFit.running = False
+
+    def load_arrays(name, split="train", *args, **kwargs):
+        reads.append((split, DuringFit.running))
+        return read(name, split, *args, **kwargs)
+
+    monkeypatch.setattr(data, "load_arrays", load_arrays)
+    return SimpleNamespace(reads=reads, during_fit=DuringFit)
+
+
+# ------------------------------------------------------------------------------- the labeled split
+def test_the_split_is_the_labeled_subset_exactly_n_per_class_with_validation_drawn_from_it(fashion_mnist):
+    images, labels = fashion_mnist
+    split = semi_supervised.split_labeled(labels, 6, validation_per_class=2, seed=3)
+    assert len(split.train) == 40 and len(split.validation) == 20
+    assert np.bincount(labels[split.train]).tolist() == [4] * 10  # stratified: N - V of every class
+    assert np.bincount(labels[split.validation]).tolist() == [2] * 10
+    assert not set(split.train) & set(split.validation)
+    # Together they are data.labeled_subset's draw -- the examples data.semi_supervised labels -- by index
+    # into the training arrays, and by identity of the images.
+    subset_images, subset_labels = data.labeled_subset(images, labels, 6, seed=3)
+    both = np.concatenate([split.train, split.validation])
+    assert sorted(rows_of(images[both])) == sorted(rows_of(subset_images))
+    assert sorted(labels[both].tolist()) == sorted(subset_labels.tolist())
+    assert both.min() >= 0 and both.max() < len(images)
+    # Nothing of it is a test image.
+    test_images, _ = data.load_idx(SUBSET, "test")
+    assert not set(rows_of(images[both])) & set(rows_of(test_images))
+    # Fixed by the seed; another seed draws others.
+    again = semi_supervised.split_labeled(labels, 6, 2, seed=3)
+    np.testing.assert_array_equal(again.validation, split.validation)
+    assert set(semi_supervised.split_labeled(labels, 6, 2, seed=4).validation) != set(split.validation)
+
+
+def test_how_many_are_held_out_and_what_is_refused(fashion_mnist):
+    labels = fashion_mnist[1]
+    assert [semi_supervised.default_validation_per_class(n) for n in (1, 2, 5, 10, 40)] == [1, 1, 1, 2, 8]
+    assert len(semi_supervised.split_labeled(labels, 10, seed=0).validation) == 20  # default: 2 per class
+    assert len(semi_supervised.split_labeled(labels, 3, 0, seed=0).validation) == 0
+    with pytest.raises(ValueError, match="Holding out 3 of 3 labeled examples per class"):
+        semi_supervised.split_labeled(labels, 3, 3)
+    with pytest.raises(ValueError, match="Holding out 1 of 1"):  # the default, at least 1, needs N >= 2
+        semi_supervised.split_labeled(labels, 1)
+    with pytest.raises(ValueError, match="Class 0 has only 40 examples"):
+        semi_supervised.split_labeled(labels, 41)
+
+
+def test_training_batches_never_show_the_validation_examples(fashion_mnist):
+    images, labels = fashion_mnist
+    split = semi_supervised.split_labeled(labels, 4, 1, seed=0)
+    held_out = set(rows_of(images[split.validation]))
+    labeled_rows, unlabeled_rows = [], []
+    for batch, batch_labels in semi_supervised.training_batches(images, labels, split, batch_size=10, seed=0):
+        pixels = np.round((batch.numpy() + 1) * 127.5).astype("uint8")  # back to uint8
+        labeled_rows += rows_of(pixels[1::2])
+        unlabeled_rows += rows_of(pixels[0::2])
+        np.testing.assert_array_equal(batch_labels.numpy()[0::2], -1)
+    assert len(unlabeled_rows) == 390  # one pass over the split less the 10 held out
+    assert not held_out & (set(labeled_rows) | set(unlabeled_rows))
+    assert set(labeled_rows) == set(rows_of(images[split.train]))
+
+
+def test_without_a_validation_split_the_batches_are_data_semi_supervised_ones(fashion_mnist):
+    images, labels = fashion_mnist
+    split = semi_supervised.split_labeled(labels, 3, 0, seed=2)
+    ours = semi_supervised.training_batches(images, labels, split, batch_size=8, seed=2).take(4)
+    theirs = data.semi_supervised((images, labels), 3, batch_size=8, seed=2).take(4)
+    for (a, a_labels), (b, b_labels) in zip(ours, theirs):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a_labels.numpy(), b_labels.numpy())
+
+
+# ---------------------------------------------------------------------------------------- train
+def test_train_validates_on_the_held_out_labels_and_scores_the_test_split_once(tmp_path, capsys, record_reads):
+    out = tmp_path / "sgan"
+    argv = ["train", "sgan", "--labeled-per-class", "3", "--validation-per-class", "1", "--epochs", "2",
+            "--data-dir", SUBSET, "--steps-per-epoch", "2", "--batch-size", "8", "--architecture", "tiny",
+            "--latent-dim", "8", "--no-xla", "--out", str(out), "--verbose", "0"]
+    assert cli.train(cli._parser().parse_args(argv), extra_callbacks=[record_reads.during_fit()]) == 0
+    assert record_reads.reads == [("train", False), ("test", False)]  # the test split: read once, after fit
+    printed = capsys.readouterr().out
+    assert "20 examples in training, 10 held out for validation" in printed
+    assert "scored once, after training" in printed
+
+    run = json.loads((out / "run.json").read_text())
+    assert run["validation_per_class"] == 1 and run["validation_examples"] == 10 and run["labeled_examples"] == 20
+    assert run["test_examples"] == 200
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert len(rows) == 2 and "test_accuracy" not in rows[0]
+    # The last val_accuracy is the final model's on the 10 held-out images, and run.json's test accuracy its
+    # accuracy on the test split.
+    model = keras_gans.SGAN.load(str(out / "model.keras"))
+    images, labels = data.load_idx(SUBSET, "train")
+    split = semi_supervised.split_labeled(labels, 3, 1, seed=0)
+    held_out = model.classify(data.to_model_range(images[split.validation])).argmax(-1)
+    assert float(rows[-1]["val_accuracy"]) == pytest.approx((held_out == labels[split.validation]).mean(), abs=1e-6)
+    test_images, test_labels = data.load_idx(SUBSET, "test")
+    predicted = model.classify(data.to_model_range(test_images)).argmax(-1)
+    assert run["test_accuracy"] == pytest.approx((predicted == test_labels).mean(), abs=1e-6)
+
+    # --resume holds out the same examples; a run from before validation splits goes on without one.
+    resume = ["train", "sgan", "--out", str(out), "--resume", "--epochs", "1", "--verbose", "0"]
+    assert cli.main(resume + ["--validation-per-class", "2"]) == 2
+    assert "--validation-per-class: run has 1, given 2" in capsys.readouterr().err
+    run.pop("validation_per_class")
+    (out / "run.json").write_text(json.dumps(run))
+    assert cli.main(resume) == 0
+    assert "trained before validation splits" in capsys.readouterr().out
+    run = json.loads((out / "run.json").read_text())
+    assert run["validation_per_class"] == 0 and run["validation_examples"] == 0 and "test_accuracy" in run
+    assert cli.main(["train", "gan", "--validation-per-class", "1", "--out", str(tmp_path / "gan")]) == 2
+    assert "add --labeled-per-class N" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- baseline
+def test_the_baseline_command_writes_test_accuracy_and_its_validation_split(tmp_path, capsys, record_reads):
+    path = tmp_path / "baseline.json"
+    assert cli.main(["baseline", "sgan", "--labeled-per-class", "4", "--epochs", "2", "--data-dir", SUBSET,
+                     "--architecture", "tiny", "--json", str(path)]) == 0
+    assert record_reads.reads == [("train", False), ("test", False)]
+    result = json.loads(path.read_text())
+    assert 0 <= result["test_accuracy"] <= 1 and result["test_error"] == pytest.approx(1 - result["test_accuracy"])
+    assert result["test_examples"] == 200
+    assert result["validation_per_class"] == 1 and result["validation_examples"] == 10
+    assert result["train_examples"] == 30 and result["labeled_per_class"] == 4
+    assert 1 <= result["best_epoch"] <= result["epochs_trained"] <= 2
+    # The restored epoch is the one with the lowest validation loss.
+    assert result["validation_loss"] == pytest.approx(min(result["history"]["val_loss"]))
+    assert "Test accuracy on the real test split (200 images, scored once)" in capsys.readouterr().out
+
+    assert cli.main(["baseline", "gan", "--labeled-per-class", "4", "--data-dir", SUBSET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "class head of a game whose discriminator classifies" in err
+    assert cli.main(["baseline", "sgan", "--data-dir", SUBSET]) == 2
+    assert "--labeled-per-class" in capsys.readouterr().err
+
+
+def test_the_baseline_trains_the_games_own_class_head():
+    sgan, catgan, acgan = make("sgan"), make("catgan"), make("acgan")
+    images = np.random.default_rng(0).uniform(-1, 1, (3,) + IMAGE_SHAPE).astype("float32")
+    for game in (sgan, catgan, acgan):
+        head = semi_supervised.class_head(game)
+        assert head.output.shape[-1] == 10
+        logits = head(images, training=False).numpy()
+        np.testing.assert_allclose(keras.ops.softmax(logits).numpy(), game.classify(images), atol=1e-6)
+        assert {id(v) for v in head.trainable_variables} <= {id(v) for v in game.discriminator.trainable_variables}
+    result = semi_supervised.supervised_baseline("catgan", 3, epochs=1, data_dir=SUBSET, architecture="tiny")
+    assert result["variant"] == "catgan" and result["train_examples"] == 20 and result["epochs_trained"] == 1
+
+
+# ----------------------------------------------------------------------------- feature matching
+def test_the_feature_matching_loss_on_known_arrays():
+    real = np.array([[1.0, 2.0], [3.0, 4.0]], "float32")        # mean (2, 3)
+    fake = np.array([[0.0, 0.0], [2.0, 2.0], [1.0, 1.0]], "float32")  # mean (1, 1)
+    assert value(losses.feature_matching_loss(real, fake)) == pytest.approx(1.0 + 4.0)
+    assert value(losses.feature_matching_loss(fake, fake[::-1])) == 0.0  # same mean, whatever the order
+    maps = np.random.default_rng(0).normal(size=(4, 3, 3, 2)).astype("float32")  # summed over every feature axis
+    expected = np.square(maps.mean(0) - (maps ** 2).mean(0)).sum()
+    assert value(losses.feature_matching_loss(maps, maps ** 2)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_sgan_feature_matching_is_the_mean_feature_distance_computed_by_hand():
+    model = make("sgan", dropout=0.0, generator_loss="feature_matching")  # D: flatten, dense_0, LeakyReLU, logits
+    rng = np.random.default_rng(1)
+    real = rng.uniform(-1, 1, (6,) + IMAGE_SHAPE).astype("float32")
+    fake = rng.uniform(-1, 1, (5,) + IMAGE_SHAPE).astype("float32")
+    dense = model.discriminator.get_layer("dense_0")
+    kernel, bias = dense.kernel.numpy(), dense.bias.numpy()
+
+    def features(x):  # the input of D's "logits" layer, in numpy
+        h = x.reshape(len(x), -1) @ kernel + bias
+        return np.where(h > 0, h, 0.2 * h)
+
+    network_features, logits = model.feature_network()(real)
+    np.testing.assert_allclose(network_features.numpy(), features(real), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(logits.numpy(), model.discriminator(real).numpy(), atol=1e-6)
+    expected = np.square(features(real).mean(0) - features(fake).mean(0)).sum()
+    assert value(model.feature_matching(real, fake)) == pytest.approx(expected, rel=1e-5)
+    model.fakes = lambda n: (fake[:n], None)  # the generator update's fresh fakes, fixed
+    assert value(model.generator_loss(real[:5])["g_loss"]) == pytest.approx(
+        np.square(features(real[:5]).mean(0) - features(fake).mean(0)).sum(), rel=1e-5)
+
+    default = make("sgan", dropout=0.0)  # the default G loss is still the non-saturating one
+    default.fakes = lambda n: (fake[:n], None)
+    assert default.generator_objective == "non_saturating"
+    assert value(default.generator_loss(real[:5])["g_loss"]) == pytest.approx(
+        value(losses.semi_supervised_generator_loss(default.discriminator(fake))), rel=1e-5)
+
+
+def test_feature_matching_trains_saves_loads_and_refuses_what_it_cannot_do(fashion_mnist, tmp_path):
+    model = make("sgan", generator_loss="feature_matching")
+    model.compile(jit_compile=False)
+    before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    history = model.fit(data.semi_supervised(fashion_mnist, 2, batch_size=8).take(2), epochs=1, verbose=0).history
+    assert all(np.isfinite(values[0]) for values in history.values())
+    assert any(not np.allclose(w.numpy(), b) for w, b in zip(model.generator.trainable_weights, before))
+    model.save(tmp_path / "sgan.keras")
+    loaded = keras_gans.SGAN.load(str(tmp_path / "sgan.keras"))
+    assert loaded.generator_objective == loaded.get_config()["generator_loss"] == "feature_matching"
+    images = data.to_model_range(fashion_mnist[0][:4])
+    np.testing.assert_allclose(loaded.feature_network()(images)[0].numpy(),
+                               model.feature_network()(images)[0].numpy(), atol=1e-6)
+
+    with pytest.raises(ValueError, match="generator_loss must be one of non_saturating, feature_matching; got 'l2'"):
+        make("sgan", generator_loss="l2")
+    images_in = keras.Input(IMAGE_SHAPE)
+    unnamed = keras.Model(images_in, keras.layers.Dense(11, name="scores")(keras.layers.Flatten()(images_in)))
+    with pytest.raises(ValueError, match="found by its name 'logits'"):
+        keras_gans.SGAN(None, unnamed, image_shape=IMAGE_SHAPE, latent_dim=8, generator_loss="feature_matching")
