@@ -2,26 +2,40 @@
 `keras-gans toy` does) for each variant and dataset, appends each result to a JSON-lines file, and prints
 the markdown table of everything in that file.
 
-    python examples/toy_table.py                          # all variants, ring and grid, 5000 steps
+    python examples/toy_table.py                          # all variants, ring and grid, the toy defaults
     python examples/toy_table.py --variants acgan sgan --datasets ring
+    python examples/toy_table.py --variants --torch gan wgan_gp   # only the PyTorch reference rows
     python examples/toy_table.py --table-only             # just print the table of docs/toy/results.jsonl
+
+`--torch GAME ...` adds reference rows (variant "torch_GAME"): `keras_gans.torch_baseline.toy_train`, a plain
+PyTorch MLP GAN / WGAN-GP, scored by the same `keras_gans.evaluation.modes.mode_metrics`.
 """
 import argparse
 import json
 import os
 
-from keras_gans import VARIANTS, atomic, toy
+from keras_gans import VARIANTS, atomic, data, images, toy
+from keras_gans.evaluation.modes import mode_metrics
 
 
 MARKDOWN = """# Mode coverage on the toy mixtures
 
-Made by `python examples/toy_table.py` (each row: `keras_gans.toy.run(VARIANT, DATASET, steps, batch_size=128)`,
-what `keras-gans toy` runs), on the 2-core development machine (AMD EPYC, no GPU), seed 0, 2,500 samples per
-row. Seconds include XLA compilation and were measured while other jobs shared the two cores (load 5 to 17
-for the nine older variants, one test run beside acgan, catgan, infogan and sgan), so they overstate the time
-on an idle machine and do not compare across rows. A mode counts as covered when at least 1% of all samples lie
-within 3 sigma of it; KL is that of the covered samples' mode histogram from uniform (nan: no sample near any
-mode). Collapses are reported as they came, not tuned away.
+Made by `python examples/toy_table.py` (each row: `keras_gans.toy.run(VARIANT, DATASET, steps, batch_size)`, what
+`keras-gans toy` runs), on the 2-core development machine (AMD EPYC, no GPU), seed 0, 2,500 samples per row.
+Seconds include XLA compilation and were measured while other jobs shared the two cores, so they overstate the
+time on an idle machine and do not compare across rows. A mode counts as covered when at least 1% of all
+samples lie within 3 sigma of it (sigma 0.02 on the ring, 0.05 on the grid); the high-quality share is that of
+all samples within 3 sigma of their nearest mode; KL is that of the high-quality samples' mode histogram from
+uniform (nan: no sample near any mode). Collapses are reported as they came, not tuned away.
+
+The harness (`keras_gans.toy`): every game keeps its paper's loss, optimizer kind, betas and D:G update ratio;
+the toy's choices are the same for all games -- MLPs of 3 x 256 (LeakyReLU 0.2; G with a linear output, the
+data in their own units), a real batch of 256 per D update, {steps} generator steps, each game's learning rates
+times 5 (CatGAN: its own) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
+judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input.
+Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_baseline.toy_train`: MLPs
+3 x 256 ReLU, linear output, Adam(1e-4, 0.5, 0.9), 5 critic updates and lambda 10 for WGAN-GP, batch 256, no
+decay), scored by the same code.
 
 {table}
 
@@ -40,6 +54,25 @@ def table(rows):
     return "\n".join(lines)
 
 
+def reference_run(game, dataset, args):
+    """The PyTorch reference `game` on `dataset`, scored and plotted as `toy.run` does its rows."""
+    import time
+
+    from keras_gans import torch_baseline
+
+    start = time.perf_counter()
+    samples = torch_baseline.toy_train(game, dataset, steps=args.torch_steps, batch_size=256, seed=0)
+    seconds = time.perf_counter() - start
+    centres, sigma = data.toy_centres(dataset)
+    result = {"variant": f"torch_{game}", "dataset": dataset, "steps": args.torch_steps, "batch_size": 256,
+              **mode_metrics(samples, centres, sigma), "seconds": seconds}
+    title = (f"torch {game} {dataset}: {result['modes_covered']}/{result['modes']} modes, "
+             f"{100 * result['high_quality']:.0f}% HQ")
+    result["png"] = images.save_scatter(samples, os.path.join(args.out, f"torch_{game}_{dataset}.png"), centres, 256,
+                                        title=title, sigma=sigma)
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="*", default=sorted(VARIANTS))
@@ -47,27 +80,32 @@ def main():
     parser.add_argument("--steps", type=int, default=toy.DEFAULTS["steps"])
     parser.add_argument("--batch-size", type=int, default=toy.DEFAULTS["batch_size"])
     parser.add_argument("--out", default="docs/toy", help="scatter PNGs and results.jsonl go here")
+    parser.add_argument("--torch", nargs="*", default=[], metavar="GAME",
+                        help="also the PyTorch reference rows of these games (gan, wgan_gp)")
+    parser.add_argument("--torch-steps", type=int, default=10000, help="generator steps of the torch reference")
     parser.add_argument("--table-only", action="store_true")
     parser.add_argument("--markdown", default="docs/toy.md", help="write the table and the scatter plots here")
     args = parser.parse_args()
     results = os.path.join(args.out, "results.jsonl")
     if not args.table_only:
         os.makedirs(args.out, exist_ok=True)
-        for dataset in args.datasets:
-            for variant in args.variants:
-                result = toy.run(variant, dataset, steps=args.steps, batch_size=args.batch_size, out=args.out, size=256)
-                print(toy.format_result(result), flush=True)
-                line = json.dumps({key: value.tolist() if hasattr(value, "tolist") else value
-                                   for key, value in result.items()
-                                   if key in ("variant", "dataset", "steps", "batch_size", "modes_covered", "modes",
-                                              "high_quality", "kl", "counts", "seconds", "png")}) + "\n"
-                # The file rewritten whole, atomically: a run killed while appending would leave a torn last
-                # line that breaks reading back every earlier result.
-                earlier = ""
-                if os.path.exists(results):
-                    with open(results) as f:
-                        earlier = f.read()
-                atomic.write_text(results, earlier + line)
+        runs = [(dataset, variant, False) for dataset in args.datasets for variant in args.variants]
+        runs += [(dataset, game, True) for dataset in args.datasets for game in args.torch]
+        for dataset, variant, reference in runs:
+            result = reference_run(variant, dataset, args) if reference else toy.run(
+                variant, dataset, steps=args.steps, batch_size=args.batch_size, out=args.out, size=256)
+            print(toy.format_result(result), flush=True)
+            line = json.dumps({key: value.tolist() if hasattr(value, "tolist") else value
+                               for key, value in result.items()
+                               if key in ("variant", "dataset", "steps", "batch_size", "modes_covered", "modes",
+                                          "high_quality", "kl", "counts", "seconds", "png")}) + "\n"
+            # The file rewritten whole, atomically: a run killed while appending would leave a torn last
+            # line that breaks reading back every earlier result.
+            earlier = ""
+            if os.path.exists(results):
+                with open(results) as f:
+                    earlier = f.read()
+            atomic.write_text(results, earlier + line)
     rows = {}
     for line in open(results):
         row = json.loads(line)
@@ -75,10 +113,13 @@ def main():
     text = table(sorted(rows.values(), key=lambda r: (r["dataset"] != "ring", r["variant"])))
     print(text)
     if args.markdown:
-        atomic.write_text(args.markdown, MARKDOWN.format(table=text, scatter="\n".join(
-            f"| {variant} | ![]({os.path.relpath(rows[variant, 'ring']['png'], os.path.dirname(args.markdown))}) | "
-            f"![]({os.path.relpath(rows[variant, 'grid']['png'], os.path.dirname(args.markdown))}) |"
-            for variant in sorted({v for v, _ in rows}) if (variant, "ring") in rows and (variant, "grid") in rows)))
+        def picture(variant, dataset):  # a dash for a pair not run (yet)
+            row = rows.get((variant, dataset))
+            return f"![]({os.path.relpath(row['png'], os.path.dirname(args.markdown))})" if row else "-"
+
+        atomic.write_text(args.markdown, MARKDOWN.format(steps=args.steps, table=text, scatter="\n".join(
+            f"| {variant} | {picture(variant, 'ring')} | {picture(variant, 'grid')} |"
+            for variant in sorted({v for v, _ in rows}))))
         print(f"Wrote {args.markdown}")
 
 

@@ -121,6 +121,8 @@ class GANModel(InferenceMixin, keras.Model):
     # True where the discriminator loss also differentiates D with respect to its input (a gradient penalty);
     # bench counts the FLOPs of that extra pass.
     penalises_gradients = False
+    # PacGAN's pack size on the 2-D toy mixtures (`toy_setup`): D judges that many samples at once; None: one.
+    toy_pack = None
     # Constructor arguments that make a run of this game quick but still representative (the test suite
     # uses them), e.g. fewer critic updates per generator update.
     quick_options = {}
@@ -229,11 +231,17 @@ class GANModel(InferenceMixin, keras.Model):
     def toy_setup(cls, modes):
         """How this game meets a 2-D mixture of `modes` Gaussians (`keras_gans.toy`): {"options": constructor
         arguments, "labels": False (samples alone), True (each with its mode index as label) or "few"
-        (unlabeled batches interleaved with a few labelled points per mode, label -1 = unlabeled)}."""
+        (unlabeled batches interleaved with a few labelled points per mode, label -1 = unlabeled)}, and
+        optionally "pack": m > 1 for PacGAN's packed discriminator (`networks.toy_discriminator(pack=m)`) and
+        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s."""
         if cls.label_mode in ("conditional", "auxiliary"):
             return {"options": {"num_classes": modes}, "labels": True}
         if cls.label_mode == "semi_supervised":
             return {"options": {"num_classes": modes}, "labels": "few"}
+        # Packing needs D's output and penalty to be about the whole pack, not per sample (labels, codes and
+        # gradient penalties are per sample).
+        if cls.toy_pack and not cls.penalises_gradients:
+            return {"options": {}, "labels": False, "pack": cls.toy_pack}
         return {"options": {}, "labels": False}
 
     # ------------------------------------------------------------------------------------ networks

@@ -162,6 +162,7 @@ def _debug_option():
 
 def _parser():
     from .networks import architectures
+    from .toy import DEFAULTS as TOY_DEFAULTS
     from .variants import VARIANTS
 
     seed, debug = _seed_option(), _debug_option()
@@ -280,10 +281,11 @@ def _parser():
     toy_parser.add_argument("variant", choices=sorted(VARIANTS))
     toy_parser.add_argument("--dataset", choices=("ring", "grid"), default="ring",
                             help="ring: 8 Gaussians on a circle; grid: 25 Gaussians on a 5 x 5 grid")
-    toy_parser.add_argument("--steps", type=positive, default=5000, help="generator steps")
-    toy_parser.add_argument("--batch-size", type=positive, default=128, help="real samples per discriminator update")
-    toy_parser.add_argument("--latent-dim", type=positive, default=16)
-    toy_parser.add_argument("--n", type=_sample_count((2,), "points of dimension"), default=2500,
+    toy_parser.add_argument("--steps", type=positive, default=TOY_DEFAULTS["steps"], help="generator steps")
+    toy_parser.add_argument("--batch-size", type=positive, default=TOY_DEFAULTS["batch_size"],
+                            help="real samples per discriminator update")
+    toy_parser.add_argument("--latent-dim", type=positive, default=TOY_DEFAULTS["latent_dim"])
+    toy_parser.add_argument("--n", type=_sample_count((2,), "points of dimension"), default=TOY_DEFAULTS["n_samples"],
                             help="samples drawn for the metrics")
     toy_parser.add_argument("--plot-every", type=positive, help="also write a scatter PNG every N steps")
     toy_parser.add_argument("--size", type=_integer(16, 8192), default=256, help="scatter PNG size in pixels")

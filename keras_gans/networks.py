@@ -363,39 +363,71 @@ def moment_discriminator(group_size, hidden=(10, 10), activation="sigmoid", name
     return keras.Model(x, _logits(h, 1), name=name)
 
 
-def toy_generator(output_shape=(2,), latent_dim=16, num_classes=None, hidden=(128, 128, 128), name="generator"):
-    """A small generator for low-dimensional data (the 2-D toy mixtures): Dense(h) + LeakyReLU(0.2) per h in
-    `hidden` -> Dense(prod(shape)) + tanh, with Keras' default Glorot initialisation -- N(0, 0.02), meant
-    for wide conv layers, shrinks the signal of a narrow MLP on 2-D data layer by layer, and D then barely
-    learns."""
+def _toy_activation(kind):
+    return layers.LeakyReLU(0.2) if kind == "leaky_relu" else layers.Activation(kind)
+
+
+def toy_generator(output_shape=(2,), latent_dim=16, num_classes=None, hidden=(256, 256, 256), activation="leaky_relu",
+                  output_activation="linear", name="generator"):
+    """A small generator for low-dimensional data (the 2-D toy mixtures): Dense(h) + `activation` per h in
+    `hidden` -> Dense(prod(shape)) + `output_activation`, with Keras' default Glorot initialisation -- N(0, 0.02),
+    meant for wide conv layers, shrinks the signal of a narrow MLP on 2-D data layer by layer, and D then barely
+    learns.
+
+    The output is linear by default: the mixtures are trained in their own units (radius 2, grid to +-4), and
+    a tanh after scaling them into [-1, 1] put the outer modes on its flat tails, where G's gradient vanishes
+    -- WGAN-GP's samples ended on a line at the edge of the square."""
     output_shape = tuple(output_shape)
     inputs, z, one_hot = _inputs((latent_dim,), num_classes, "z")
     h = _join_labels(z, one_hot)
     for i, units in enumerate(hidden):
-        h = layers.LeakyReLU(0.2)(layers.Dense(units, name=f"dense_{i}")(h))
+        h = _toy_activation(activation)(layers.Dense(units, name=f"dense_{i}")(h))
     h = layers.Dense(math.prod(output_shape), name="samples_dense")(h)
     if len(output_shape) > 1:
         h = layers.Reshape(output_shape)(h)
-    return keras.Model(inputs, layers.Activation("tanh", dtype="float32", name="samples")(h), name=name)
+    return keras.Model(inputs, layers.Activation(output_activation, dtype="float32", name="samples")(h), name=name)
 
 
-def toy_discriminator(input_shape=(2,), num_classes=None, output_units=1, normalization=None, hidden=(128, 128),
-                      name="discriminator"):
-    """A small discriminator for low-dimensional data: Dense(h) (+ normalization) + LeakyReLU(0.2) per h in
-    `hidden`, no dropout -> Dense(output_units) logits named "logits" (so heads such as infoGAN's Q attach),
-    Glorot initialisation."""
+@keras.saving.register_keras_serializable(package="keras_gans")
+class PackSamples(layers.Layer):
+    """PacGAN's packing (Lin et al., 2018, https://arxiv.org/abs/1712.04086): rows (n, d) -> (n / m, m * d),
+    `m` consecutive samples of the batch side by side, so that D judges m samples at once and gives one
+    logit per pack. The batch must be a multiple of m."""
+
+    def __init__(self, m=2, **kwargs):
+        super().__init__(**kwargs)
+        self.m = int(m)
+
+    def call(self, x):
+        return keras.ops.reshape(x, (-1, self.m * x.shape[-1]))
+
+    def compute_output_shape(self, input_shape):
+        return (None, self.m * input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "m": self.m}
+
+
+def toy_discriminator(input_shape=(2,), num_classes=None, output_units=1, normalization=None,
+                      hidden=(256, 256, 256), activation="leaky_relu", pack=1, name="discriminator"):
+    """A small discriminator for low-dimensional data: (with `pack` > 1, PacGAN's `PackSamples(pack)`:
+    one logit per `pack` samples) Dense(h) (+ normalization) + `activation` per h in `hidden`, no dropout
+    -> Dense(output_units) logits named "logits" (so heads such as infoGAN's Q attach), Glorot
+    initialisation."""
     inputs, x, one_hot = _inputs(tuple(input_shape), num_classes, "images")
     h = _join_labels(layers.Flatten()(x), one_hot)
+    if pack > 1:
+        h = PackSamples(pack, name="pack")(h)
     for i, units in enumerate(hidden):
         h = layers.Dense(units, name=f"dense_{i}")(h)
-        h = layers.LeakyReLU(0.2)(_normalization(normalization, f"norm_{i}")(h))
+        h = _toy_activation(activation)(_normalization(normalization, f"norm_{i}")(h))
     return keras.Model(inputs, layers.Dense(output_units, dtype="float32", name="logits")(h), name=name)
 
 
 def toy_autoencoder(input_shape=(2,), num_classes=None, activation="elu", normalization=None, name="discriminator"):
     """The autoencoder discriminator of EBGAN/BEGAN on the toy mixtures: `mlp_autoencoder_discriminator` with
-    two hidden layers of 128 and a code of 16."""
-    return mlp_autoencoder_discriminator(input_shape, num_classes, hidden=(128, 128), embedding_dim=16,
+    two hidden layers of 256 and a code of 16."""
+    return mlp_autoencoder_discriminator(input_shape, num_classes, hidden=(256, 256), embedding_dim=16,
                                          activation=activation, normalization=normalization, name=name)
 
 

@@ -437,5 +437,84 @@ def main(argv=None):
         print(json.dumps(benchmark(variant, args.batch_size, args.steps, args.warmup, images, args.threads)))
 
 
+# ------------------------------------------------------------------------------------------------ toy
+# Reference runs on the 2-D mixtures of `keras_gans.toy`: a plain PyTorch MLP GAN and WGAN-GP (the loop of
+# Gulrajani et al.'s toy script), whose samples `keras_gans.evaluation.modes.mode_metrics` scores beside
+# ours (examples/toy_table.py --torch):
+#
+#     samples = torch_baseline.toy_train("wgan_gp", "ring", steps=10000)   # (n, 2) float32 numpy
+#
+#     G: z ~ N(0, I_16) -> (Linear 256 - ReLU) x 3 -> Linear 2 (linear output)
+#     D: x -> (Linear 256 - ReLU) x 3 -> Linear 1
+#     gan      one D update (minimax BCE) per G update (non-saturating), Adam(1e-4, betas=(0.5, 0.9))
+#     wgan_gp  5 critic updates (Wasserstein loss + 10 * gradient penalty at eps x + (1 - eps) G(z)) per G
+#              update, Adam(1e-4, betas=(0.5, 0.9))
+#
+# The data in their own units (ring radius 2, sigma 0.02; grid {-4..4}^2, sigma 0.05), a fresh real batch of
+# `batch_size` per critic update, PyTorch's default initialisation, no learning-rate decay, no averaging.
+TOY_GAMES = {"gan": 1, "wgan_gp": 5}  # critic updates per generator update
+
+
+def _toy_mlp(inputs, outputs, hidden=(256, 256, 256)):
+    layers, width = [], inputs
+    for units in hidden:
+        layers += [nn.Linear(width, units), nn.ReLU()]
+        width = units
+    return nn.Sequential(*layers, nn.Linear(width, outputs))
+
+
+def _toy_centres(dataset):
+    if dataset == "ring":
+        angles = 2 * np.pi * np.arange(8) / 8
+        return np.stack([2 * np.cos(angles), 2 * np.sin(angles)], 1).astype(np.float32), 0.02
+    if dataset == "grid":
+        return np.array([(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)], np.float32), 0.05
+    raise ValueError(f"Unknown toy mixture {dataset!r}: use 'ring' or 'grid'.")
+
+
+def toy_train(game, dataset="ring", steps=10000, batch_size=256, n=2500, seed=0, latent_dim=16, threads=1):
+    """Train the reference `game` ("gan" or "wgan_gp") on the "ring" or "grid" mixture for `steps` generator
+    updates; returns `n` samples (n, 2) float32 numpy, drawn with seed + 1. One thread by default: the
+    matrices are 256 wide, too small to share out, and a second thread only waits on a busy machine."""
+    if game not in TOY_GAMES:
+        raise ValueError(f"The torch toy reference has the games {sorted(TOY_GAMES)}, not {game!r}.")
+    torch.set_num_threads(threads or cores())
+    torch.manual_seed(seed)
+    centres, sigma = _toy_centres(dataset)
+    centres = torch.from_numpy(centres)
+    generator, critic = _toy_mlp(latent_dim, 2), _toy_mlp(2, 1)
+    g_optimizer = torch.optim.Adam(generator.parameters(), 1e-4, betas=(0.5, 0.9))
+    d_optimizer = torch.optim.Adam(critic.parameters(), 1e-4, betas=(0.5, 0.9))
+
+    def real_batch():
+        return centres[torch.randint(len(centres), (batch_size,))] + sigma * torch.randn(batch_size, 2)
+
+    for _ in range(steps):
+        for _ in range(TOY_GAMES[game]):
+            real = real_batch()
+            with torch.no_grad():
+                fake = generator(torch.randn(batch_size, latent_dim))
+            d_optimizer.zero_grad(set_to_none=True)
+            real_scores, fake_scores = critic(real), critic(fake)
+            if game == "wgan_gp":
+                epsilon = torch.rand(batch_size, 1)
+                x_hat = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
+                gradients, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+                penalty = ((torch.sqrt(gradients.square().sum(1) + 1e-12) - 1) ** 2).mean()
+                d_loss = fake_scores.mean() - real_scores.mean() + PENALTY_WEIGHT * penalty
+            else:
+                d_loss = F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
+            d_loss.backward()
+            d_optimizer.step()
+        g_optimizer.zero_grad(set_to_none=True)
+        scores = critic(generator(torch.randn(batch_size, latent_dim)))
+        g_loss = -scores.mean() if game == "wgan_gp" else F.softplus(-scores).mean()
+        g_loss.backward()
+        g_optimizer.step()
+    torch.manual_seed(seed + 1)
+    with torch.no_grad():
+        return generator(torch.randn(n, latent_dim)).numpy().astype(np.float32)
+
+
 if __name__ == "__main__":
     main()

