@@ -559,8 +559,9 @@ def profile_ops(xspace_bytes):
 
 def profile_variant(variant, images, labels, *, batch_size=64, steps=20, warmup=5, precision="float32",
                     architecture=None):
-    """Where a step's time goes: `variant` trained with `fit` under XLA, `warmup` steps, then `steps` steps
-    under the TensorFlow profiler. Returns {"variant", "precision", "step_ms" (wall), "cores", "busy_ms" (CPU
+    """Where a step's time goes: `variant` trained with `fit` under XLA, `warmup` steps, `steps` steps timed,
+    then `steps` more under the TensorFlow profiler. Returns {"variant", "precision", "step_ms" (wall, without
+    the profiler), "cores", "busy_ms" (CPU
     milliseconds per step in XLA operations, all threads), "categories" {PROFILE_CATEGORIES name: CPU ms per
     step}, "top_ops" [(name, CPU ms per step), ...] (the ten largest)} -- and "idle_ms", the step's
     wall time x cores not spent in XLA operations (waiting between operations, the Python and tf.data side)."""
@@ -576,14 +577,15 @@ def profile_variant(variant, images, labels, *, batch_size=64, steps=20, warmup=
         model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
         model.compile(jit_compile=True)
         dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
-        model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0)
+        # The step's wall time without the profiler, whose tracing of every operation slows the step down (by
+        # up to 2x for the games with the most operations), between the ends of steps (as `time_fit`: not the
+        # start-up of a `fit` call); the operations' own durations are what the profiler adds.
+        _, seconds = time_fit(model, dataset, steps, warmup)
         with tempfile.TemporaryDirectory(prefix="keras-gans-profile-") as logdir:
             tf.profiler.experimental.start(logdir)
-            start = time.perf_counter()
             try:
                 model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
             finally:
-                seconds = time.perf_counter() - start
                 tf.profiler.experimental.stop()
             paths = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
             if not paths:
