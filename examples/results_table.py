@@ -106,6 +106,13 @@ def toy_section(directory):
             "trained discriminator are in the README.\n")
 
 
+def stabiliser_section(directory):
+    """The stabiliser comparison of `examples/stabiliser_table.py` (its stabilisers.md in `directory`), as a
+    section; nothing when it has not been measured."""
+    path = os.path.join(directory, "stabilisers.md")
+    return open(path).read().replace("# Stabilisers", "## Stabilisers", 1) + "\n" if os.path.exists(path) else ""
+
+
 def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, command):
     lines = [
         "# Results: every variant after the same training on Fashion-MNIST", "",
@@ -135,7 +142,7 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"{1000 * floor['real_kid_se']:.2f} | {floor['real_classifier_score']:.2f} (test) | | | | | |",
     ]
     lines += [_row(name, r, grid) for name, r, grid in rows]
-    lines += ["", toy_section(os.path.dirname(path))]
+    lines += ["", stabiliser_section(os.path.dirname(path)) + toy_section(os.path.dirname(path))]
     atomic.write_text(path, "\n".join(lines))
 
 
