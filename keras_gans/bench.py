@@ -66,8 +66,8 @@ import numpy as np
 from . import atomic
 
 MATMUL_SIZE = 2048
-# The precisions bench runs in: the Keras dtype policy of each, and the dtype of its matmul probe.
-PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16"}
+# The precisions bench runs in (names of train's --precision, whose table `cli.PRECISIONS` gives each one's
+# Keras dtype policy), and the dtype of each one's matmul probe.
 MATMUL_DTYPES = {"float32": "float32", "bf16": "bfloat16"}
 ROW_KEYS = ("variant", "backend", "xla", "precision", "images_per_s", "g_updates_per_s", "d_updates_per_s",
             "compile_s", "gflops", "pct_of_matmul", "vs_torch", "epoch_s", "epoch_images_per_s", "error")
@@ -232,17 +232,24 @@ def time_fit(model, dataset, steps, warmup=3, steps_per_execution=1):
     return stamps[warmup - 1] - timer.start, stamps[warmup + steps - 1] - stamps[warmup - 1]
 
 
+def _policy(precision):
+    """The Keras dtype policy of a precision name, as train's --precision sets it."""
+    from .cli import PRECISIONS
+
+    return PRECISIONS[precision]
+
+
 @contextlib.contextmanager
 def dtype_policy(precision):
-    """Build and train under the Keras global dtype policy of `precision` (a key of PRECISIONS); the policy
+    """Build and train under the Keras global dtype policy of `precision` (a key of MATMUL_DTYPES); the policy
     before it comes back afterwards, whatever happens inside, so that one variant's run never leaks its
     precision into the next one's (or into the caller's)."""
     import keras
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"Unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}.")
+    if precision not in MATMUL_DTYPES:
+        raise ValueError(f"Unknown precision {precision!r}; choose from {', '.join(MATMUL_DTYPES)}.")
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(PRECISIONS[precision])
+    keras.config.set_dtype_policy(_policy(precision))
     try:
         yield
     finally:
@@ -347,9 +354,9 @@ def time_epoch(variant, *, batch_size=64, xla=True, precision="float32", dataset
         raise RuntimeError(f"the train command ended with status {status}{': ' + said[-1] if said else ''}")
     if timer.end is None or not timer.steps:
         raise RuntimeError("the train command trained no step (is the training split empty?)")
-    if timer.policy != PRECISIONS[precision]:  # train's --precision and bench's must name the same policy
+    if timer.policy != _policy(precision):  # the model train built must be of this row's precision
         raise RuntimeError(f"the train command built its model under the dtype policy {timer.policy!r}, not "
-                           f"{PRECISIONS[precision]!r}: its epoch is not one of this row.")
+                           f"{_policy(precision)!r}: its epoch is not one of this row.")
     images = timer.steps * timer.d_steps * batch_size
     return {"epoch_s": seconds, "epoch_images_per_s": images / seconds, "epoch_fit_s": timer.end - timer.start,
             "epoch_first_step_s": timer.first_step - timer.start, "epoch_steps": timer.steps,
@@ -438,9 +445,9 @@ def run(variants=None, *, batch_size=64, steps=200, warmup=3, xla=(True, False),
     load_before = load_average()
     variants = list(variants or VARIANTS)
     precisions = list(dict.fromkeys(precisions))
-    unknown = [precision for precision in precisions if precision not in PRECISIONS]
+    unknown = [precision for precision in precisions if precision not in MATMUL_DTYPES]
     if unknown or not precisions:
-        raise ValueError(f"bench precisions must be among {', '.join(PRECISIONS)} "
+        raise ValueError(f"bench precisions must be among {', '.join(MATMUL_DTYPES)} "
                          f"(got {', '.join(unknown) or 'none'}).")
     if steps < 1 or warmup < 1:
         raise ValueError(f"bench needs steps >= 1 and warmup >= 1 (got {steps}, {warmup}).")

@@ -477,12 +477,12 @@ def _read_images(path, **folder_options):
     return data.load_arrays(path, **{key: value for key, value in folder_options.items() if value is not None})
 
 
-def _read_dataset(args, split):
+def _read_dataset(args, split, **convert):
     """(images, labels or None) of --dataset/--data-dir's `split`, converted by --image-size, --color-mode and
-    --crop where they are given."""
+    --crop where they are given (`convert` overrides them)."""
     from . import data
 
-    convert = {key: getattr(args, key, None) for key in ("image_size", "color_mode", "crop")}
+    convert = {**{key: getattr(args, key, None) for key in ("image_size", "color_mode", "crop")}, **convert}
     return data.load_arrays(args.dataset, split, args.data_dir,
                             **{key: value for key, value in convert.items() if value is not None})
 
@@ -1054,7 +1054,7 @@ def _evaluate_on_inception(args, samples, model, shape, dataset_given):
     if args.images:
         real = _read_images(args.images, cache=args.cache, **convert)[0]
     else:
-        real = _read_dataset(argparse.Namespace(**{**vars(args), **convert}), args.split)[0]
+        real = _read_dataset(args, args.split, **convert)[0]
     rows = np.random.default_rng(args.seed).choice(len(real), min(args.n, len(real)), replace=False)
     if samples is None:
         samples = evaluation.generate_for_evaluation(model, args.n, args.seed)[0]
@@ -1140,18 +1140,18 @@ def evaluate(args):
                                                  data_dir=args.data_dir, epochs=args.classifier_epochs)
         _check_classifier(classifier, args.classifier or classifiers.default_path(args.dataset))
     _check_classifier_shape(shape, tuple(classifier.inputs[0].shape[1:]), args)
-    if args.inception:
+    # True for the ImageNet weights, or the weights file to load instead.
+    inception = args.inception and (args.inception_weights or True)
+    if inception:
         print("Computing the Inception FID too (slow on a CPU) ...")
     if args.samples:
         results = evaluation.evaluate_samples(samples, classifier=classifier, seed=args.seed, dataset=args.dataset,
-                                              data_dir=args.data_dir,
-                                              inception=args.inception and (args.inception_weights or True))
+                                              data_dir=args.data_dir, inception=inception)
         results.pop("probabilities")
         print(f"keras-gans evaluate --samples {args.samples} ({len(samples)} samples)")
     else:
         results = evaluation.evaluate_model(model, n=args.n, classifier=classifier, seed=args.seed,
-                                            dataset=args.dataset, data_dir=args.data_dir,
-                                            inception=args.inception and (args.inception_weights or True))
+                                            dataset=args.dataset, data_dir=args.data_dir, inception=inception)
         print(f"keras-gans evaluate {args.checkpoint} ({type(model).__name__})")
     print(evaluation.format_results(results))
     if args.parzen:

@@ -136,10 +136,7 @@ def convert_images(images, image_size=None, color_mode=None, crop="center"):
     largest centred region of the new aspect ratio before resizing, `crop="resize"` squeezes the whole image --
     the bilinear resize of `keras.utils.image_dataset_from_directory`, so a dataset and a folder of the same
     pictures give the same arrays."""
-    if crop not in ("center", "resize"):
-        raise ValueError(f"crop must be 'center' or 'resize', not {crop!r}.")
-    if color_mode not in (None, "rgb", "grayscale"):
-        raise ValueError(f"color_mode must be 'rgb' or 'grayscale', not {color_mode!r}.")
+    _check_conversion(color_mode, crop)
     images = tf.convert_to_tensor(images)
     if color_mode == "rgb" and images.shape[-1] == 1:
         images = tf.image.grayscale_to_rgb(images)
@@ -151,6 +148,14 @@ def convert_images(images, image_size=None, color_mode=None, crop="center"):
                                          crop_to_aspect_ratio=crop == "center")
         images = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
     return images
+
+
+def _check_conversion(color_mode, crop):
+    """One clear error for a `color_mode` or `crop` that `convert_images` and `load_folder` do not know."""
+    if crop not in ("center", "resize"):
+        raise ValueError(f"crop must be 'center' or 'resize', not {crop!r}.")
+    if color_mode not in (None, "rgb", "grayscale"):
+        raise ValueError(f"color_mode must be 'rgb' or 'grayscale', not {color_mode!r}.")
 
 
 def _convert_arrays(images, image_size=None, color_mode=None, crop="center", chunk=4096):
@@ -200,10 +205,7 @@ def load_folder(directory, image_size=None, color_mode=None, crop="center", cach
 
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"No image folder at {directory!r}.")
-    if crop not in ("center", "resize"):
-        raise ValueError(f"crop must be 'center' or 'resize', not {crop!r}.")
-    if color_mode not in (None, "rgb", "grayscale"):
-        raise ValueError(f"color_mode must be 'rgb' or 'grayscale', not {color_mode!r}.")
+    _check_conversion(color_mode, crop)
     if isinstance(image_size, int):
         image_size = (image_size, image_size)
     options = np.array([str(image_size), str(color_mode), crop])  # as asked, so that a cache hit needs no scan

@@ -95,8 +95,7 @@ def validation_batches(images, labels, split, batch_size=500):
     if not len(split.validation):
         raise ValueError("This split holds out no labeled examples (validation_per_class=0): there is nothing to "
                          "validate on.")
-    return data.from_arrays(np.asarray(images)[split.validation], np.asarray(labels)[split.validation],
-                            batch_size=batch_size, shuffle=False, drop_remainder=False)
+    return scoring_batches(np.asarray(images)[split.validation], np.asarray(labels)[split.validation], batch_size)
 
 
 def scoring_batches(images, labels, batch_size=500):
