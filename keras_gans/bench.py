@@ -534,8 +534,23 @@ PROFILE_CATEGORIES = (
     ("fusion", re.compile(r"fusion"), "fused elementwise work: batch norm, activations, losses, Adam's updates"),
     ("other", re.compile(r""), "reductions, broadcasts, random numbers, everything else"),
 )
-# The threads that run XLA's compiled operations on CPU, and the profiler's events on them that wrap others.
-_XLA_THREADS = re.compile(r"Eigen|XLA", re.I)
+# The threads that run XLA's compiled operations on CPU (the intra-op pool and the executor thread that
+# launches the computation), and the profiler's events on them that are not operations: the executor's own,
+# which wrap operations (ThunkExecutor::Execute, ...), its waits, and XLA's calls of nested computations,
+# whose operations have events of their own.
+_XLA_THREADS = re.compile(r"Eigen|XLA|tf_Compute", re.I)
+_NOT_OPERATIONS = re.compile(r"::| |^BlockUntilReady$|^ExecutorDoneCallback$|^call(\.\d+)?$")
+# A profile runs the step on one thread in a process of its own (TensorFlow fixes its thread pools when it
+# starts): there every XLA operation runs whole on the thread that the trace records it on. With more threads
+# an operation's trace event covers only the part its own thread runs; the pieces other threads take over go
+# unrecorded.
+ONE_THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+_PROFILE_MARK = "KERAS_GANS_PROFILE "
+_PROFILE_CHILD = """
+import json, sys
+from keras_gans import bench
+print(bench._PROFILE_MARK + json.dumps(bench._one_thread_profile(**json.loads(sys.argv[1]))), flush=True)
+"""
 
 
 def profile_category(op_name):
@@ -546,7 +561,7 @@ def profile_category(op_name):
 def profile_ops(xspace_bytes):
     """{XLA operation name: milliseconds} summed over the CPU threads of a serialized profiler XSpace (the
     .xplane.pb that `tf.profiler.experimental` writes): the events of the threads that run compiled XLA code,
-    without the executor's own events that wrap them."""
+    without the executor's own events that wrap them or wait for them."""
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     space = xplane_pb2.XSpace()
@@ -558,40 +573,48 @@ def profile_ops(xspace_bytes):
                 continue
             for event in line.events:
                 name = plane.event_metadata[event.metadata_id].name
-                if "::" in name or " " in name:  # ThunkExecutor::Execute and the like contain the operations
+                if _NOT_OPERATIONS.search(name):
                     continue
                 totals[name] = totals.get(name, 0.0) + event.duration_ps / 1e9
     return totals
 
 
-def profile_variant(variant, images, labels, *, batch_size=64, steps=20, warmup=5, precision="float32",
-                    architecture=None):
-    """Where a step's time goes: `variant` trained with `fit` under XLA, `warmup` steps, `steps` steps timed,
-    then `steps` more under the TensorFlow profiler. Returns {"variant", "precision", "step_ms" (wall, without
-    the profiler), "cores", "busy_ms" (CPU
-    milliseconds per step in XLA operations, all threads), "categories" {PROFILE_CATEGORIES name: CPU ms per
-    step}, "top_ops" [(name, CPU ms per step), ...] (the ten largest)} -- and "idle_ms", the step's
-    wall time x cores not spent in XLA operations (waiting between operations, the Python and tf.data side)."""
+def _trained_model(variant, images, labels, batch_size, precision, architecture):
+    """A `variant` model compiled with XLA and the dataset it trains on, as bench builds them (call inside
+    `dtype_policy(precision)`)."""
+    import keras
+
+    from . import data
+
+    keras.utils.set_random_seed(0)
+    model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
+    model.compile(jit_compile=True)
+    return model, data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
+
+
+def _one_thread_profile(variant, dataset, data_dir, batch_size, steps, warmup, precision, architecture):
+    """In a process whose TensorFlow runs on one thread (`ONE_THREAD_ENV`): {"step_ms" (wall, without the
+    profiler), "traced_step_ms" (under it), "ops" {XLA operation: ms per step, each its share of the traced
+    step times step_ms}, "matmul_gflops" (the probe on this one thread)}."""
     import glob
 
-    import keras
     import tensorflow as tf
 
     from . import data
 
+    images, labels = data.load_arrays(dataset, "train", data_dir)
+    images = data.check_images(images)
     with dtype_policy(precision):
-        keras.utils.set_random_seed(0)
-        model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
-        model.compile(jit_compile=True)
-        dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
+        model, batches = _trained_model(variant, images, labels, batch_size, precision, architecture)
         # The step's wall time without the profiler, whose tracing of every operation slows the step down (by
         # up to 2x for the games with the most operations), between the ends of steps (as `time_fit`: not the
-        # start-up of a `fit` call); the operations' own durations are what the profiler adds.
-        _, seconds = time_fit(model, dataset, steps, warmup)
+        # start-up of a `fit` call).
+        _, seconds = time_fit(model, batches, steps, warmup)
+        timer = _step_timer()
         with tempfile.TemporaryDirectory(prefix="keras-gans-profile-") as logdir:
             tf.profiler.experimental.start(logdir)
             try:
-                model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+                model.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[timer])
             finally:
                 tf.profiler.experimental.stop()
             paths = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
@@ -599,28 +622,82 @@ def profile_variant(variant, images, labels, *, batch_size=64, steps=20, warmup=
                 raise RuntimeError("the TensorFlow profiler wrote no trace")
             with open(paths[0], "rb") as f:
                 ops = profile_ops(f.read())
-    per_step = {name: ms / steps for name, ms in ops.items()}
-    categories = {name: 0.0 for name, _, _ in PROFILE_CATEGORIES}
-    for name, ms in per_step.items():
-        categories[profile_category(name)] += ms
-    cores = os.cpu_count()
     step_ms = 1000 * seconds / steps
-    busy = sum(per_step.values())
-    return {"variant": variant, "precision": precision, "step_ms": step_ms, "cores": cores, "busy_ms": busy,
-            "idle_ms": max(0.0, step_ms * cores - busy), "categories": categories,
-            "top_ops": sorted(per_step.items(), key=lambda item: -item[1])[:10]}
+    # The profiler slows every operation down a little; each one's share of the traced step, applied to the
+    # step's time without the profiler, is its time.
+    traced_step_ms = 1000 * (timer.stamps[-1] - timer.stamps[0]) / (len(timer.stamps) - 1)
+    scale = step_ms / traced_step_ms
+    return {"step_ms": step_ms, "traced_step_ms": traced_step_ms,
+            "ops": {name: scale * ms / steps for name, ms in ops.items()},
+            "matmul_gflops": matmul_gflops(dtype=MATMUL_DTYPES[precision])}
+
+
+def profile_variant(variant, images, labels, *, dataset="fashion_mnist", data_dir=None, batch_size=64, steps=20,
+                    warmup=5, precision="float32", architecture=None):
+    """Where a step's time goes. `variant` is trained with `fit` under XLA twice: here, on every core, to time
+    its step (`warmup` steps, then `steps` timed), and in a child process on one thread (`ONE_THREAD_ENV`,
+    reading `dataset`/`data_dir` itself), timed and then traced by the TensorFlow profiler for `steps` more.
+
+    On one thread every operation runs whole on the thread its trace event is on, so the events add up to
+    the step: they say what the step's work is, in core-milliseconds. On all cores the same work takes
+    `cores` x the step's wall time; the difference is what running it in parallel costs (threads waiting on
+    each other, operations too small to split). The profiler slows the traced steps a little: each operation's
+    time is its share of a traced step applied to the step's time without the profiler. Returns {"variant", "precision", "cores", "step_ms" (wall, all
+    cores), "one_thread_step_ms", "categories" {PROFILE_CATEGORIES name: core-ms per step, on one thread},
+    "busy_ms" (their sum), "untraced_ms" (one-thread step time outside any operation's event: launching the
+    step, the data pipeline, Keras' loop), "parallel_loss_ms" (cores x step_ms - one_thread_step_ms),
+    "parallel_efficiency", "gflop_per_step" (model FLOPs, `update_flops`), "one_thread_matmul_gflops" (the
+    probe on one thread), "one_thread_pct_of_matmul" (the step's model FLOPs per second on one thread as a share
+    of it), "top_ops" [(name, core-ms per step), ...] (the ten largest)}."""
+    import json
+    import subprocess
+    import sys
+
+    with dtype_policy(precision):
+        model, batches = _trained_model(variant, images, labels, batch_size, precision, architecture)
+        _, seconds = time_fit(model, batches, steps, warmup)
+        d_flops, g_flops = update_flops(model, batch_size)
+        gflop = (model.d_steps * d_flops + model.g_steps * g_flops) / 1e9
+    spec = {"variant": variant, "dataset": dataset, "data_dir": data_dir, "batch_size": batch_size, "steps": steps,
+            "warmup": warmup, "precision": precision, "architecture": architecture}
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **ONE_THREAD_ENV)
+    child = subprocess.run([sys.executable, "-c", _PROFILE_CHILD, json.dumps(spec)], env=env, capture_output=True,
+                           text=True)
+    found = [line[len(_PROFILE_MARK):] for line in child.stdout.splitlines() if line.startswith(_PROFILE_MARK)]
+    if child.returncode or not found:
+        raise RuntimeError(f"the one-thread profile of {variant} failed:\n{child.stderr[-3000:]}")
+    one = json.loads(found[0])
+    categories = {name: 0.0 for name, _, _ in PROFILE_CATEGORIES}
+    for name, ms in one["ops"].items():
+        categories[profile_category(name)] += ms
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    step_ms = 1000 * seconds / steps
+    busy = sum(categories.values())
+    one_step = one["step_ms"]
+    return {"variant": variant, "precision": precision, "cores": cores, "step_ms": step_ms,
+            "one_thread_step_ms": one_step, "one_thread_traced_step_ms": one["traced_step_ms"], "categories": categories, "busy_ms": busy,
+            "untraced_ms": max(0.0, one_step - busy), "parallel_loss_ms": cores * step_ms - one_step,
+            "parallel_efficiency": one_step / (cores * step_ms), "gflop_per_step": gflop,
+            "one_thread_matmul_gflops": one["matmul_gflops"],
+            "one_thread_pct_of_matmul": 100 * gflop / (one_step / 1000) / one["matmul_gflops"],
+            "top_ops": sorted(one["ops"].items(), key=lambda item: -item[1])[:10]}
 
 
 def format_profile(profile):
-    """A profile as a few lines: the step's wall time, then CPU milliseconds per step by category and idle, each
-    as a share of wall time x cores, then the largest operations."""
+    """A profile as a few lines: the step's wall time on all cores, its work on one thread by category (core-ms,
+    each as a share of the all-core step's core-ms), what parallel running adds, then the largest operations."""
     capacity = profile["step_ms"] * profile["cores"]
-    shares = [f"{name} {ms:.1f} ms ({100 * ms / capacity:.0f}%)" for name, ms in profile["categories"].items() if ms]
-    shares.append(f"idle {profile['idle_ms']:.1f} ms ({100 * profile['idle_ms'] / capacity:.0f}%)")
+    shares = [f"{name} {ms:.1f} ({100 * ms / capacity:.0f}%)" for name, ms in profile["categories"].items() if ms]
+    shares.append(f"untraced {profile['untraced_ms']:.1f} ({100 * profile['untraced_ms'] / capacity:.0f}%)")
+    shares.append(f"parallel loss {profile['parallel_loss_ms']:.1f} "
+                  f"({100 * profile['parallel_loss_ms'] / capacity:.0f}%)")
     return "\n".join([
         f"{profile['variant']} ({profile['precision']}): {profile['step_ms']:.1f} ms per step x {profile['cores']} "
-        f"cores = {capacity:.0f} core-ms: " + ", ".join(shares),
-        "  largest: " + ", ".join(f"{name} {ms:.1f}" for name, ms in profile["top_ops"][:6])])
+        f"cores = {capacity:.0f} core-ms; on one thread {profile['one_thread_step_ms']:.1f} ms, its model FLOPs at "
+        f"{profile['one_thread_pct_of_matmul']:.0f}% of the one-thread matmul probe "
+        f"({profile['one_thread_matmul_gflops']:.0f} GFLOP/s)",
+        "  core-ms per step: " + ", ".join(shares),
+        "  largest (core-ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in profile["top_ops"][:6])])
 
 
 # ------------------------------------------------------------------------------------------ output

@@ -206,7 +206,8 @@ def _parser():
     train_parser.add_argument("--no-xla", action="store_true", default=None, help="train without XLA compilation")
     train_parser.add_argument("--precision", choices=tuple(PRECISIONS),
                               help="float32 (default); bf16: the networks compute in bfloat16 (Keras' mixed_bfloat16 "
-                                   "policy), weights, losses and samples stay float32; fp16: likewise in float16 "
+                                   "policy), weights, losses and samples stay float32 (without a GPU XLA stays off: "
+                                   "TensorFlow's own kernels run bfloat16 faster on CPU); fp16: likewise in float16 "
                                    "(mixed_float16), with loss scaling")
     train_parser.add_argument("--sample-every", type=positive, help="write a sample grid every N epochs (default: 1)")
     train_parser.add_argument("--out", default="runs/latest", help="output directory")
@@ -312,7 +313,8 @@ def _parser():
                                    "callbacks, checkpoint; minutes on Fashion-MNIST)")
     bench_parser.add_argument("--profile", action="store_true",
                               help="instead of timing, profile STEPS steps of each variant under XLA and say where "
-                                   "a step's time goes (matmuls, convolutions, fusions, copies, idle)")
+                                   "a step's time goes: its work on one thread by kind (matmuls, convolutions, "
+                                   "fusions, copies), and what running it on every core adds")
     bench_parser.add_argument("--steps-per-epoch", type=positive,
                               help="with --epoch: end that epoch after N steps (default: the whole split)")
     bench_parser.add_argument("--compare-torch", action="store_true",
@@ -1224,7 +1226,8 @@ def _profile(args, benchmark, precisions):
     profiles = []
     for variant in args.variants or list(VARIANTS):
         for precision in precisions:
-            profile = benchmark.profile_variant(variant, images, labels, batch_size=args.batch_size,
+            profile = benchmark.profile_variant(variant, images, labels, dataset=args.dataset,
+                                                data_dir=args.data_dir, batch_size=args.batch_size,
                                                 steps=args.steps, precision=precision,
                                                 architecture=args.architecture)
             profiles.append(profile)

@@ -320,13 +320,20 @@ def test_profile_categories_name_the_xla_operations():
 
 
 def test_bench_profile_says_where_a_step_goes(tmp_path, capsys):
+    # The one-thread profile runs in a process of its own, which knows only the package's architectures.
     out = tmp_path / "profile.json"
-    assert cli.main(["bench", "gan", "--profile", "--data-dir", SUBSET, "--architecture", "tiny", "--steps", "3",
+    assert cli.main(["bench", "gan", "--profile", "--data-dir", SUBSET, "--architecture", "mlp", "--steps", "5",
                      "--json", str(out)]) == 0
     assert "gan (float32):" in capsys.readouterr().out
     (profile,) = json.loads(out.read_text())["profiles"]
-    assert profile["step_ms"] > 0 and profile["busy_ms"] > 0 and profile["top_ops"]
+    assert profile["step_ms"] > 0 and profile["one_thread_step_ms"] > 0 and profile["top_ops"]
     assert sum(profile["categories"].values()) == pytest.approx(profile["busy_ms"])
-    assert profile["categories"]["matmul"] > 0  # the tiny networks are Dense layers
+    assert profile["categories"]["matmul"] > 0  # the MLP networks are Dense layers
+    # On one thread the operations' trace events hold most of the step (each runs whole on its thread) ...
+    assert profile["busy_ms"] > 0.5 * profile["one_thread_step_ms"]
+    # ... and the parts add up: the work, what the trace does not see, and what parallel running adds.
+    assert (profile["busy_ms"] + profile["untraced_ms"] + profile["parallel_loss_ms"]
+            == pytest.approx(profile["cores"] * profile["step_ms"], rel=0.02))
+    assert profile["gflop_per_step"] > 0 and profile["one_thread_matmul_gflops"] > 0
     assert cli.main(["bench", "gan", "--profile", "--compare-torch"]) == 2
     assert "--profile looks inside our XLA steps" in capsys.readouterr().err

@@ -288,8 +288,9 @@ def test_resume_refuses_drift_and_applies_what_may_change(tmp_path, capsys):
 def test_precision_bf16_trains_in_bfloat16_with_float32_samples_and_resumes_in_it(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "gan", "--data-dir", SUBSET, "--batch-size", "16", "--steps-per-epoch", "1", "--architecture",
-            "mlp", "--latent-dim", "8", "--set", "ema=0.9", "--verbose", "0", "--out", str(out)]  # XLA on
+            "mlp", "--latent-dim", "8", "--set", "ema=0.9", "--verbose", "0", "--out", str(out)]
     assert cli.main(argv + ["--precision", "bf16"]) == 0
+    assert "XLA off" in capsys.readouterr().out  # bfloat16 on CPU: TensorFlow's kernels, not XLA's
     assert keras.config.dtype_policy().name == "float32"  # the run's policy ended with it
     assert json.loads((out / "run.json").read_text())["precision"] == "bf16"
     assert (out / "samples" / "epoch_001.png").is_file()

@@ -25,6 +25,20 @@ def test_compile_builds_both_optimizers_and_turns_xla_on():
     assert model.jit_compile is False
 
 
+def test_auto_compile_leaves_xla_off_for_bfloat16_networks_on_cpu():
+    # XLA's CPU compiler gains nothing from bfloat16 matrix products; TensorFlow's own kernels do.
+    keras.config.set_dtype_policy("mixed_bfloat16")  # the autouse fixture resets it
+    model = tiny(keras_gans.GAN)
+    model.compile()
+    assert model.jit_compile is False
+    model.compile(jit_compile=True)  # asked for explicitly: kept
+    assert model.jit_compile is True
+    keras.config.set_dtype_policy("float32")
+    model = tiny(keras_gans.GAN)
+    model.compile()
+    assert model.jit_compile is True
+
+
 def test_generate_is_reproducible_by_seed_and_in_range():
     model = tiny(keras_gans.GAN)
     a, b, c = model.generate(6, seed=1), model.generate(6, seed=1), model.generate(6, seed=2)
