@@ -269,19 +269,25 @@ def build(variant, image_shape=(28, 28, 1), num_classes=10, seed=0, architecture
     return cls(image_shape=image_shape, seed=seed, architecture=architecture, **options)
 
 
-def bench_variant(variant, images, labels, *, batch_size=64, steps=200, warmup=3, xla=True, matmul=None,
-                  steps_per_execution=1, precision="float32", architecture=None):
-    """One row: train `variant` with `fit` for `warmup` + `steps` steps under `precision` and time the last
-    `steps`."""
+def _trained_model(variant, images, labels, batch_size, architecture=None, xla=True, steps_per_execution=1):
+    """A `variant` model as bench builds it (seed 0, its defaults or `architecture`), compiled with or without
+    XLA, and the endless shuffled batches it trains on (call inside `dtype_policy(precision)`)."""
     import keras
 
     from . import data
 
+    keras.utils.set_random_seed(0)
+    model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
+    model.compile(jit_compile=bool(xla), steps_per_execution=steps_per_execution)
+    return model, data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
+
+
+def bench_variant(variant, images, labels, *, batch_size=64, steps=200, warmup=3, xla=True, matmul=None,
+                  steps_per_execution=1, precision="float32", architecture=None):
+    """One row: train `variant` with `fit` for `warmup` + `steps` steps under `precision` and time the last
+    `steps`."""
     with dtype_policy(precision):
-        keras.utils.set_random_seed(0)
-        model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
-        model.compile(jit_compile=bool(xla), steps_per_execution=steps_per_execution)
-        dataset = data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
+        model, dataset = _trained_model(variant, images, labels, batch_size, architecture, xla, steps_per_execution)
         compile_s, seconds = time_fit(model, dataset, steps, warmup, steps_per_execution)
     fit_steps = steps * steps_per_execution
     d_updates, g_updates = fit_steps * model.d_steps, fit_steps * model.g_steps
@@ -579,19 +585,6 @@ def profile_ops(xspace_bytes):
     return totals
 
 
-def _trained_model(variant, images, labels, batch_size, precision, architecture):
-    """A `variant` model compiled with XLA and the dataset it trains on, as bench builds them (call inside
-    `dtype_policy(precision)`)."""
-    import keras
-
-    from . import data
-
-    keras.utils.set_random_seed(0)
-    model = build(variant, images.shape[1:], int(labels.max()) + 1, architecture=architecture)
-    model.compile(jit_compile=True)
-    return model, data.from_arrays(images, labels, batch_size=batch_size, seed=0).repeat()
-
-
 def _one_thread_profile(variant, dataset, data_dir, batch_size, steps, warmup, precision, architecture):
     """In a process whose TensorFlow runs on one thread (`ONE_THREAD_ENV`): {"step_ms" (wall, without the
     profiler), "traced_step_ms" (under it), "ops" {XLA operation: ms per step, each its share of the traced
@@ -605,7 +598,7 @@ def _one_thread_profile(variant, dataset, data_dir, batch_size, steps, warmup, p
     images, labels = data.load_arrays(dataset, "train", data_dir)
     images = data.check_images(images)
     with dtype_policy(precision):
-        model, batches = _trained_model(variant, images, labels, batch_size, precision, architecture)
+        model, batches = _trained_model(variant, images, labels, batch_size, architecture)
         # The step's wall time without the profiler, whose tracing of every operation slows the step down (by
         # up to 2x for the games with the most operations), between the ends of steps (as `time_fit`: not the
         # start-up of a `fit` call).
@@ -642,8 +635,9 @@ def profile_variant(variant, images, labels, *, dataset="fashion_mnist", data_di
     the step: they say what the step's work is, in core-milliseconds. On all cores the same work takes
     `cores` x the step's wall time; the difference is what running it in parallel costs (threads waiting on
     each other, operations too small to split). The profiler slows the traced steps a little: each operation's
-    time is its share of a traced step applied to the step's time without the profiler. Returns {"variant", "precision", "cores", "step_ms" (wall, all
-    cores), "one_thread_step_ms", "categories" {PROFILE_CATEGORIES name: core-ms per step, on one thread},
+    time is its share of a traced step applied to the step's time without the profiler.
+
+    Returns {"variant", "precision", "cores", "step_ms" (wall, all cores), "one_thread_step_ms", "categories" {PROFILE_CATEGORIES name: core-ms per step, on one thread},
     "busy_ms" (their sum), "untraced_ms" (one-thread step time outside any operation's event: launching the
     step, the data pipeline, Keras' loop), "parallel_loss_ms" (cores x step_ms - one_thread_step_ms),
     "parallel_efficiency", "gflop_per_step" (model FLOPs, `update_flops`), "one_thread_matmul_gflops" (the
@@ -654,7 +648,7 @@ def profile_variant(variant, images, labels, *, dataset="fashion_mnist", data_di
     import sys
 
     with dtype_policy(precision):
-        model, batches = _trained_model(variant, images, labels, batch_size, precision, architecture)
+        model, batches = _trained_model(variant, images, labels, batch_size, architecture)
         _, seconds = time_fit(model, batches, steps, warmup)
         d_flops, g_flops = update_flops(model, batch_size)
         gflop = (model.d_steps * d_flops + model.g_steps * g_flops) / 1e9
@@ -675,7 +669,8 @@ def profile_variant(variant, images, labels, *, dataset="fashion_mnist", data_di
     busy = sum(categories.values())
     one_step = one["step_ms"]
     return {"variant": variant, "precision": precision, "cores": cores, "step_ms": step_ms,
-            "one_thread_step_ms": one_step, "one_thread_traced_step_ms": one["traced_step_ms"], "categories": categories, "busy_ms": busy,
+            "one_thread_step_ms": one_step, "one_thread_traced_step_ms": one["traced_step_ms"],
+            "categories": categories, "busy_ms": busy,
             "untraced_ms": max(0.0, one_step - busy), "parallel_loss_ms": cores * step_ms - one_step,
             "parallel_efficiency": one_step / (cores * step_ms), "gflop_per_step": gflop,
             "one_thread_matmul_gflops": one["matmul_gflops"],
