@@ -59,6 +59,19 @@ def test_wgan_defaults_follow_the_paper():
     assert (adam.beta_1, adam.beta_2, gp.gradient_penalty_weight, gp.n_critic) == (0.0, 0.9, 10.0, 5)
 
 
+def test_ebgan_energy_still_tells_collapsed_fake_batches_apart():
+    # A batch of one image repeated: batch norm in the autoencoder would normalize its features to zero and
+    # decode every such batch to the same image, so G's energy would no longer answer to what G draws.
+    first, second = np.full((8, 28, 28, 1), -0.9, "float32"), np.full((8, 28, 28, 1), 0.3, "float32")
+    with_batch_norm = keras_gans.networks.autoencoder_discriminator((28, 28, 1), normalization="batch")
+    same = [with_batch_norm(batch, training=True)[0].numpy() for batch in (first, second)]
+    np.testing.assert_allclose(same[0], same[1], atol=1e-5)
+    ebgan = keras_gans.EBGAN(seed=0)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in ebgan.discriminator.layers)
+    own = [ebgan.discriminator(batch, training=True)[0].numpy() for batch in (first, second)]
+    assert np.abs(own[0] - own[1]).max() > 1e-3
+
+
 def test_wgan_gp_draws_epsilon_per_sample(dataset, monkeypatch):
     seen = []
     original = penalties.gradient_penalty
@@ -115,7 +128,7 @@ def test_began_k_t_follows_its_control_law_and_survives_save_load(dataset, tmp_p
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded) is keras_gans.BEGAN and float(loaded.k_t.numpy()) == k
-    assert loaded.lambda_k == 0.05 and loaded.gamma == 0.5
+    assert loaded.lambda_k == 0.05 and loaded.gamma == 0.7
     np.testing.assert_array_equal(model.generate(4, seed=2), loaded.generate(4, seed=2))
 
 

@@ -1,0 +1,60 @@
+"""One epoch of Fashion-MNIST for a variant under candidate settings, scored as `keras-gans evaluate` scores a
+checkpoint; one JSON line per run. What decided EBGAN's and BEGAN's defaults (docs/one_epoch.md) came from it.
+
+    python benchmarks/one_epoch.py ebgan --seed 0                                 # the defaults
+    python benchmarks/one_epoch.py ebgan --seed 0 --autoencoder '{"normalization": "batch"}'
+    python benchmarks/one_epoch.py began --options '{"gamma": 0.7}' --batch-size 16
+
+--options are the game's constructor arguments (as `keras-gans train --set`); --autoencoder builds D with
+`networks.autoencoder_discriminator(**AUTOENCODER)` (EBGAN/BEGAN) in place of the game's own. The last
+epoch-mean of every metric is kept, so that a run that did not start says why (energies, k_t).
+"""
+import argparse
+import json
+import os
+import time
+
+import keras
+
+from keras_gans import atomic, data, networks
+from keras_gans.evaluation import evaluate
+from keras_gans.variants import VARIANTS
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variant", choices=sorted(VARIANTS))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, help="default: the game's (64; BEGAN 16)")
+    parser.add_argument("--options", type=json.loads, default={}, help="constructor arguments, JSON")
+    parser.add_argument("--autoencoder", type=json.loads, default=None, help="autoencoder D arguments, JSON")
+    parser.add_argument("--n", type=int, default=10000, help="samples to evaluate")
+    parser.add_argument("--results", default="runs/one_epoch.jsonl", help="JSON lines are appended here")
+    args = parser.parse_args()
+
+    keras.utils.set_random_seed(args.seed)
+    images, _ = data.load_arrays("fashion_mnist", "train")
+    images = data.check_images(images)
+    discriminator = (networks.autoencoder_discriminator((28, 28, 1), **args.autoencoder)
+                     if args.autoencoder is not None else None)
+    model = VARIANTS[args.variant](image_shape=(28, 28, 1), seed=args.seed, discriminator=discriminator,
+                                   **args.options)
+    model.compile()
+    start = time.perf_counter()
+    args.batch_size = args.batch_size or model.default_batch_size
+    history = model.fit(data.from_arrays(images, None, batch_size=args.batch_size, seed=args.seed), epochs=1,
+                        verbose=0)
+    seconds = time.perf_counter() - start
+    scores = evaluate.evaluate_model(model, n=args.n)  # drawn with seed 0, as `keras-gans evaluate` does
+    row = {"variant": args.variant, "seed": args.seed, "batch_size": args.batch_size, "options": args.options,
+           "autoencoder": args.autoencoder, "fid": round(scores["fid"], 2),
+           "precision": round(scores["precision"], 3), "recall": round(scores["recall"], 3),
+           "classes_under_5pct": scores["classes_under_5pct"], "seconds": round(seconds),
+           "last": {key: round(float(values[-1]), 4) for key, values in history.history.items()}}
+    print(json.dumps(row), flush=True)
+    earlier = open(args.results).read() if os.path.exists(args.results) else ""
+    atomic.write_text(args.results, earlier + json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
