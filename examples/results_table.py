@@ -117,7 +117,8 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
     lines = [
         "# Results: every variant after the same training on Fashion-MNIST", "",
         f"Made with `{command}` ({args.epochs} epoch(s)"
-        f"{f' of {args.steps_per_epoch} generator steps' if args.steps_per_epoch else ''}, batch {args.batch_size} "
+        f"{f' of {args.steps_per_epoch} generator steps' if args.steps_per_epoch else ''}, "
+        f"batch {args.batch_size or 'of each game (64; BEGAN 16)'} "
         f"per discriminator update, "
         f"{f'{args.architecture} networks for all' if args.architecture else 'default networks'} and default "
         f"optimizers, seed {args.seed}) on: {machine_line}.",
@@ -150,7 +151,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--steps-per-epoch", type=int, help="generator steps per epoch (default: the whole set)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, help="default: each game's own (64; BEGAN 16)")
     parser.add_argument("--n", type=int, default=10000, help="samples to evaluate per variant")
     parser.add_argument("--variants", help="comma-separated names (default: every registered variant)")
     parser.add_argument("--architecture", choices=keras_gans.networks.architectures(),

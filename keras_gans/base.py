@@ -123,6 +123,9 @@ class GANModel(InferenceMixin, keras.Model):
     penalises_gradients = False
     # PacGAN's pack size on the 2-D toy mixtures (`toy_setup`): D judges that many samples at once; None: one.
     toy_pack = None
+    # Real examples per discriminator update when the caller does not say (`training_dataset`, `keras-gans
+    # train` without --batch-size): the size the game's defaults were measured at.
+    default_batch_size = 64
     # Constructor arguments that make a run of this game quick but still representative (the test suite
     # uses them), e.g. fewer critic updates per generator update.
     quick_options = {}
@@ -216,9 +219,11 @@ class GANModel(InferenceMixin, keras.Model):
         return model
 
     @classmethod
-    def training_dataset(cls, images, labels=None, batch_size=64, labeled_per_class=None, seed=None):
+    def training_dataset(cls, images, labels=None, batch_size=None, labeled_per_class=None, seed=None):
         """The batches this game trains on, from arrays: (images, labels); for semi-supervised games, images
-        alone (unsupervised) or, with `labeled_per_class`, `data.semi_supervised` batches."""
+        alone (unsupervised) or, with `labeled_per_class`, `data.semi_supervised` batches. `batch_size`:
+        the game's `default_batch_size` when None."""
+        batch_size = batch_size or cls.default_batch_size
         semi_supervised = cls.label_mode == "semi_supervised"
         if labeled_per_class:
             if not semi_supervised:

@@ -189,7 +189,7 @@ def _parser():
     train_parser.add_argument("--steps-per-epoch", type=positive,
                               help="generator steps per epoch (default: the whole split)")
     train_parser.add_argument("--batch-size", type=positive,
-                              help="real examples per discriminator update (default: 64)")
+                              help="real examples per discriminator update (default: the game's, 64; BEGAN 16)")
     train_parser.add_argument("--labeled-per-class", type=positive, metavar="N",
                               help="semi-supervised (catgan, sgan): each step adds a batch from a subset of N labeled "
                                    "examples per class to the batch of unlabeled ones (N=10: 100 labels)")
@@ -382,7 +382,8 @@ def _check_output_file(path, option, create_directory=False):
 
 # -------------------------------------------------------------------------------------------- train
 # What OUT/run.json records: every option that shaped the run -- the value given, else this default (after
-# building the model, latent_dim, architecture and the learning rates are the model's own).
+# building the model, latent_dim, architecture and the learning rates are the model's own; batch_size is the
+# game's `default_batch_size`).
 RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", "images": None, "image_size": None,
                 "color_mode": None, "crop": "center", "cache": None, "batch_size": 64, "labeled_per_class": None,
                 "validation_per_class": None,
@@ -627,7 +628,10 @@ def _resolve(args):
     if differences:
         raise ValueError(f"--resume: {args.out} was trained with other options ({'; '.join(differences)}); leave "
                          f"them out (the run's are used) or start a new run with --overwrite.")
-    config = {**RUN_DEFAULTS, **{key: run[key] for key in RUN_DEFAULTS if key in run}, **given}
+    from .variants import VARIANTS
+
+    defaults = {**RUN_DEFAULTS, "batch_size": VARIANTS[args.variant].default_batch_size}
+    config = {**defaults, **{key: run[key] for key in RUN_DEFAULTS if key in run}, **given}
     for key, value in config.items():
         if key != "options":
             setattr(args, key, value)

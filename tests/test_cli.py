@@ -322,3 +322,15 @@ def test_a_run_without_a_checkpoint_does_not_claim_one(tmp_path, capsys):
     assert not (out / "model.keras").exists()
     assert cli.main(argv + ["--resume"]) == 2
     assert "has no checkpoint to resume" in capsys.readouterr().err
+
+
+def test_train_batches_at_the_games_own_size_unless_told(tmp_path):
+    images = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype("float32")
+    assert keras_gans.BEGAN.training_dataset(images).element_spec.shape[0] == 16 == keras_gans.BEGAN.default_batch_size
+    assert keras_gans.GAN.training_dataset(images).element_spec.shape[0] == 64
+    assert keras_gans.BEGAN.training_dataset(images, batch_size=8).element_spec.shape[0] == 8
+    out = tmp_path / "began"
+    argv = ["train", "began", "--data-dir", SUBSET, "--steps-per-epoch", "1", "--architecture", "mlp",
+            "--latent-dim", "8", "--verbose", "0", "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert json.loads((out / "run.json").read_text())["batch_size"] == 16
