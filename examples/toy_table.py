@@ -15,13 +15,14 @@ import json
 import os
 
 from keras_gans import VARIANTS, atomic, data, images, toy
+from results_table import machine
 from keras_gans.evaluation.modes import mode_metrics
 
 
 MARKDOWN = """# Mode coverage on the toy mixtures
 
 Made by `python examples/toy_table.py` (each row: `keras_gans.toy.run(VARIANT, DATASET, steps, batch_size)`, what
-`keras-gans toy` runs), on the 2-core development machine (AMD EPYC, no GPU), seed 0, 2,500 samples per row.
+`keras-gans toy` runs), on {machine}; seed 0, 2,500 samples per row.
 Seconds include XLA compilation and were measured while other jobs shared the two cores, so they overstate the
 time on an idle machine and do not compare across rows. A mode counts as covered when at least 1% of all
 samples lie within 3 sigma of it (sigma 0.02 on the ring, 0.05 on the grid); the high-quality share is that of
@@ -31,7 +32,7 @@ uniform (nan: no sample near any mode). Collapses are reported as they came, not
 The harness (`keras_gans.toy`): every game keeps its paper's loss, optimizer kind, betas and D:G update ratio;
 the toy's choices are the same for all games -- MLPs of 3 x 256 (LeakyReLU 0.2; G with a linear output, the
 data in their own units), a real batch of 256 per D update, {steps} generator steps, each game's learning rates
-times 5 (CatGAN: its own) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
+times {factor:g} (CatGAN: its own) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
 judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input.
 Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_baseline.toy_train`: MLPs
 3 x 256 ReLU, linear output, Adam(1e-4, 0.5, 0.9), 5 critic updates and lambda 10 for WGAN-GP, batch 256, no
@@ -117,9 +118,10 @@ def main():
             row = rows.get((variant, dataset))
             return f"![]({os.path.relpath(row['png'], os.path.dirname(args.markdown))})" if row else "-"
 
-        atomic.write_text(args.markdown, MARKDOWN.format(steps=args.steps, table=text, scatter="\n".join(
-            f"| {variant} | {picture(variant, 'ring')} | {picture(variant, 'grid')} |"
-            for variant in sorted({v for v, _ in rows}))))
+        scatter = "\n".join(f"| {variant} | {picture(variant, 'ring')} | {picture(variant, 'grid')} |"
+                             for variant in sorted({v for v, _ in rows}))
+        atomic.write_text(args.markdown, MARKDOWN.format(steps=args.steps, machine=machine(), table=text,
+                                                         factor=toy.HARNESS["learning_rate"], scatter=scatter))
         print(f"Wrote {args.markdown}")
 
 
