@@ -11,7 +11,6 @@ epoch-mean of every metric is kept, so that a run that did not start says why (e
 """
 import argparse
 import json
-import os
 import time
 
 import keras
@@ -40,9 +39,9 @@ def main():
     model = VARIANTS[args.variant](image_shape=(28, 28, 1), seed=args.seed, discriminator=discriminator,
                                    **args.options)
     model.compile()
-    start = time.perf_counter()
     args.batch_size = args.batch_size or model.default_batch_size
-    history = model.fit(data.from_arrays(images, None, batch_size=args.batch_size, seed=args.seed), epochs=1,
+    start = time.perf_counter()
+    history = model.fit(model.training_dataset(images, batch_size=args.batch_size, seed=args.seed), epochs=1,
                         verbose=0)
     seconds = time.perf_counter() - start
     scores = evaluate.evaluate_model(model, n=args.n)  # drawn with seed 0, as `keras-gans evaluate` does
@@ -52,8 +51,7 @@ def main():
            "classes_under_5pct": scores["classes_under_5pct"], "seconds": round(seconds),
            "last": {key: round(float(values[-1]), 4) for key, values in history.history.items()}}
     print(json.dumps(row), flush=True)
-    earlier = open(args.results).read() if os.path.exists(args.results) else ""
-    atomic.write_text(args.results, earlier + json.dumps(row) + "\n")
+    atomic.append_text(args.results, json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ import json
 import os
 
 from keras_gans import VARIANTS, atomic, data, images, toy
-from results_table import machine
 from keras_gans.evaluation.modes import mode_metrics
+from results_table import machine
 
 
 MARKDOWN = """# Mode coverage on the toy mixtures
@@ -100,13 +100,7 @@ def main():
                                for key, value in result.items()
                                if key in ("variant", "dataset", "steps", "batch_size", "modes_covered", "modes",
                                           "high_quality", "kl", "counts", "seconds", "png")}) + "\n"
-            # The file rewritten whole, atomically: a run killed while appending would leave a torn last
-            # line that breaks reading back every earlier result.
-            earlier = ""
-            if os.path.exists(results):
-                with open(results) as f:
-                    earlier = f.read()
-            atomic.write_text(results, earlier + line)
+            atomic.append_text(results, line)
     rows = {}
     for line in open(results):
         row = json.loads(line)

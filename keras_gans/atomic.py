@@ -124,6 +124,17 @@ def write_text(path, text, encoding="utf-8"):
     return path
 
 
+def append_text(path, text, encoding="utf-8"):
+    """Add `text` to the end of `path` (created if missing) by rewriting the whole file atomically: a process
+    killed while appending in place would leave a torn last line, which breaks reading back every earlier
+    line of a JSON-lines log. Meant for small result logs. Returns path."""
+    earlier = ""
+    if os.path.exists(path):
+        with open(path, encoding=encoding) as f:
+            earlier = f.read()
+    return write_text(path, earlier + text, encoding=encoding)
+
+
 def write_json(obj, path, **json_kwargs):
     """`json.dump(obj, ..., **json_kwargs)` to `path` atomically; returns path."""
     with atomic_write(path, "w") as f:

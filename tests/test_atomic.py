@@ -36,6 +36,22 @@ def test_an_interrupted_write_keeps_the_previous_file(tmp_path, interruption):
     assert_only(tmp_path, "rows.json")
 
 
+def test_append_text_adds_lines_and_an_interrupted_append_keeps_the_earlier_ones(tmp_path, monkeypatch):
+    path = tmp_path / "runs.jsonl"
+    atomic.append_text(path, '{"run": 1}\n')  # created
+    atomic.append_text(path, '{"run": 2}\n')
+    assert [json.loads(line)["run"] for line in path.read_text().splitlines()] == [1, 2]
+
+    def out_of_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", out_of_space)
+    with pytest.raises(OSError):
+        atomic.append_text(path, '{"run": 3}\n')
+    assert [json.loads(line)["run"] for line in path.read_text().splitlines()] == [1, 2]
+    assert_only(tmp_path, "runs.jsonl")
+
+
 def test_writes_land_whole_with_the_permissions_of_a_plain_open(tmp_path):
     assert atomic.write_text(tmp_path / "a" / "b.md", "héllo\n") == tmp_path / "a" / "b.md"  # parents made
     assert (tmp_path / "a" / "b.md").read_text(encoding="utf-8") == "héllo\n"
