@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Our variants against the PyTorch reference at equal budget on Fashion-MNIST: one epoch (937 batches of 64),
 # the infoGAN-paper networks, the same optimizers; each run scored with 10,000 samples by keras-gans evaluate.
-# Usage: benchmarks/parity.sh [SEED...]   (results in runs/parity/; docs/parity.md quotes them)
+# Usage: [PARITY_VARIANTS="gan wgan_gp"] benchmarks/parity.sh [SEED...]
+#   default variants: gan wgan_gp lsgan dragan (the games the reference has); default seed: 0.
+# Results in runs/parity/ (NAME_sSEED/eval.json ours, torch_NAME_sSEED.json the reference); docs/parity.md quotes
+# them. A finished run is skipped, so the script can be rerun after an interruption.
 # Needs the quality classifier (keras-gans evaluate --train-classifier) and, for the reference, torch.
 set -u
 cd "$(dirname "$0")/.."
 out=runs/parity
 mkdir -p "$out"
-ours() {  # variant, name, then train options
-  variant=$1; name=$2; shift 2
+ours() {  # variant, seed
+  name=$1_s$2
   [ -f "$out/$name/eval.json" ] && return
-  [ -f "$out/$name/model.keras" ] || keras-gans train "$variant" --epochs 1 --overwrite --out "$out/$name" --verbose 2 "$@" \
-    > "$out/$name.log" 2>&1
+  [ -f "$out/$name/model.keras" ] || keras-gans train "$1" --epochs 1 --seed "$2" --overwrite --out "$out/$name" \
+    --verbose 2 > "$out/$name.log" 2>&1
   keras-gans evaluate "$out/$name/model.keras" --json "$out/$name/eval.json" >> "$out/$name.log" 2>&1
 }
 reference() {  # variant, seed
@@ -21,7 +24,8 @@ reference() {  # variant, seed
   keras-gans evaluate --samples "$out/$name.npy" --json "$out/$name.json" >> "$out/$name.log" 2>&1
 }
 for seed in "${@:-0}"; do
-  ours gan "separate_s$seed" --seed "$seed" --set joint_batches=False
-  ours gan "joint_s$seed" --seed "$seed" --set joint_batches=True
-  reference gan "$seed"
+  for variant in ${PARITY_VARIANTS:-gan wgan_gp lsgan dragan}; do
+    ours "$variant" "$seed"
+    reference "$variant" "$seed"
+  done
 done

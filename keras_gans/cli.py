@@ -32,6 +32,8 @@ MEMORY_LIMIT = 4 * 2**30
 # The smallest images `train` makes models for (MNIST-like): the bound --n can be checked against before a
 # checkpoint says its real image shape.
 SMALLEST_IMAGE = (28, 28, 1)
+# Samples `evaluate` scores by default, and `train --quality-every` after its epochs.
+QUALITY_SAMPLES = 10000
 DEBUG_HINT = "(--debug shows the traceback)"
 
 
@@ -210,12 +212,17 @@ def _parser():
                                    "TensorFlow's own kernels run bfloat16 faster on CPU); fp16: likewise in float16 "
                                    "(mixed_float16), with loss scaling")
     train_parser.add_argument("--sample-every", type=positive, help="write a sample grid every N epochs (default: 1)")
+    train_parser.add_argument("--quality-every", type=positive, metavar="N",
+                              help="Fashion-MNIST only: every N epochs, the classifier-FID of 10,000 samples against "
+                                   "the test split into history.csv as classifier_fid -- the number keras-gans "
+                                   "evaluate gives that epoch's checkpoint (needs keras-gans evaluate "
+                                   "--train-classifier once)")
     train_parser.add_argument("--out", default="runs/latest", help="output directory")
     train_parser.add_argument("--resume", action="store_true",
                               help="continue the run in --out from its checkpoint (optimizer state, step counter "
                                    "and noise included) for --epochs more epochs; options left out are the run's, "
-                                   "and only --d-lr, --g-lr, --no-xla, --sample-every, --cache, --epochs and "
-                                   "--verbose may differ from them")
+                                   "and only --d-lr, --g-lr, --no-xla, --sample-every, --quality-every, --cache, "
+                                   "--epochs and --verbose may differ from them")
     train_parser.add_argument("--overwrite", action="store_true",
                               help="replace the run in --out (its model.keras, history.csv, curves.png, samples/ "
                                    "and run.json)")
@@ -336,7 +343,7 @@ def _parser():
     evaluate_parser.add_argument("--inception-weights", metavar="FILE.h5",
                                  help="weights of InceptionV3 without its top, for the Inception path offline "
                                       "(default: the ImageNet weights, downloaded once into ~/.keras/models)")
-    evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=10000,
+    evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=QUALITY_SAMPLES,
                                  help="generated samples to compare")
     evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the cached Fashion-MNIST one)")
     evaluate_parser.add_argument("--train-classifier", action="store_true",
@@ -388,14 +395,15 @@ RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", 
                 "color_mode": None, "crop": "center", "cache": None, "batch_size": 64, "labeled_per_class": None,
                 "validation_per_class": None,
                 "latent_dim": None, "architecture": None, "options": {}, "seed": 0, "d_lr": None, "g_lr": None,
-                "no_xla": False, "steps_per_epoch": None, "sample_every": 1, "precision": "float32"}
+                "no_xla": False, "steps_per_epoch": None, "sample_every": 1, "quality_every": None,
+                "precision": "float32"}
 # --precision: the Keras dtype policy it sets before the model is built. Not changeable on --resume: the
 # checkpoint's layers are rebuilt with the policy they were saved with, whatever the global one.
 PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 # The options --resume may change (applied to the loaded model, or read only by this command); any other
 # that differs from the run's would make the continued run a different run, and is refused.
 # --cache only says where the decoded images of --images are kept: the images are the same without it.
-CHANGEABLE_ON_RESUME = ("d_lr", "g_lr", "no_xla", "sample_every", "cache")
+CHANGEABLE_ON_RESUME = ("d_lr", "g_lr", "no_xla", "sample_every", "quality_every", "cache")
 FLAGS = {**{key: "--" + key.replace("_", "-") for key in RUN_DEFAULTS}, "options": "--set"}
 # A run's files, which --overwrite removes (and nothing else in OUT); their atomic writes' leftovers, hidden
 # ".NAME.<random>.tmp..." siblings of a process killed mid-write, go with them.
@@ -783,6 +791,9 @@ def _train(args, stop, extra_callbacks=()):
     config, given = _resolve(args)
     _check_folder_options(args, given)
     _check_validation_split(args, config)
+    if args.quality_every and (args.images or args.dataset != "fashion_mnist"):
+        raise ValueError("--quality-every scores samples with the Fashion-MNIST quality classifier, so it needs "
+                         "--dataset fashion_mnist; for other images run keras-gans evaluate on the checkpoint.")
     if args.images:  # a folder or .npz has no named dataset and no splits: run.json says so
         for key in ("dataset", "split"):
             config[key] = None
@@ -801,6 +812,14 @@ def _train(args, stop, extra_callbacks=()):
     else:
         images, labels = _read_dataset(args, args.split)
     images = data.check_images(images)
+    quality = []
+    if args.quality_every:
+        # The samples are `keras-gans evaluate`'s (its n and seed 0) and so is the real test split, so an epoch's
+        # figure is the one evaluating that epoch's checkpoint prints. Loaded now: a missing classifier fails
+        # before anything is trained or replaced.
+        quality = [callbacks.QualityMonitor(_read_dataset(args, "test")[0], every=args.quality_every,
+                                            n=QUALITY_SAMPLES, seed=0)]
+        quality[0].on_train_begin()
     split = None
     if args.labeled_per_class:
         # The labeled subset of data.semi_supervised, less the examples held out for validation (their images too).
@@ -867,7 +886,7 @@ def _train(args, stop, extra_callbacks=()):
         history = model.fit(dataset, epochs=initial_epoch + args.epochs, initial_epoch=initial_epoch,
                             steps_per_epoch=args.steps_per_epoch, verbose=verbose, validation_data=validation,
                             callbacks=[callbacks.TerminateOnNaN(), grid, callbacks.FiniteCheckpoint(checkpoint),
-                                       callbacks.CSVLogger(history_path, append=args.resume),
+                                       *quality, callbacks.CSVLogger(history_path, append=args.resume),
                                        # After the CSVLogger, so that history.csv holds this epoch's row.
                                        keras.callbacks.LambdaCallback(
                                            on_epoch_end=lambda epoch, logs: plots.plot_history(history_path,

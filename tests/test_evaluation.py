@@ -1,6 +1,7 @@
 """Sample-quality metrics (classifier-FID, KID, IS-style score, coverage, ...), `keras-gans evaluate` and
 QualityMonitor -- with a tiny classifier trained here on the committed real subset, never the cached one."""
 import glob
+import csv
 import json
 import math
 
@@ -290,6 +291,33 @@ def test_cli_train_classifier_then_evaluate_a_checkpoint(real, tmp_path, capsys,
                      SUBSET, "--json", str(from_file)]) == 0
     assert "--samples" in capsys.readouterr().out
     assert json.loads(from_file.read_text()) == results
+
+
+def test_cli_train_quality_every_logs_what_evaluate_gives_each_checkpoint(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    flags = ["--data-dir", SUBSET, "--steps-per-epoch", "2", "--batch-size", "16", "--out", str(run), "--verbose",
+             "0", "--no-xla"]
+    # No classifier cached yet: one line naming the command, before anything is trained.
+    assert cli.main(["train", "gan", "--architecture", "mlp", "--latent-dim", "8", "--quality-every", "1",
+                     *flags]) == 2
+    assert "keras-gans evaluate --train-classifier" in capsys.readouterr().err and not list(run.glob("*"))
+    build = classifiers.build_classifier
+    monkeypatch.setattr(classifiers, "build_classifier",
+                        lambda shape, classes: build(shape, classes, filters=(4, 8), features=8))
+    assert cli.main(["evaluate", "--train-classifier", "--data-dir", SUBSET, "--classifier-epochs", "1"]) == 0
+    figures = []
+    for epoch, more in enumerate((["--architecture", "mlp", "--latent-dim", "8"], ["--resume"])):
+        assert cli.main(["train", "gan", "--epochs", "1", "--quality-every", "1", *more, *flags]) == 0
+        numbers = tmp_path / f"epoch{epoch}.json"
+        assert cli.main(["evaluate", str(run / "model.keras"), "--data-dir", SUBSET, "--json", str(numbers)]) == 0
+        figures.append(json.loads(numbers.read_text())["fid"])
+    with open(run / "history.csv") as f:
+        logged = [float(row["classifier_fid"]) for row in csv.DictReader(f)]
+    assert logged == pytest.approx(figures, rel=1e-4) and figures[0] != figures[1]
+    assert cli.main(["train", "gan", "--dataset", "mnist", "--quality-every", "1",
+                     "--out", str(tmp_path / "other")]) == 2
+    assert "needs --dataset fashion_mnist" in capsys.readouterr().err
 
 
 def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
