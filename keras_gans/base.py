@@ -238,7 +238,8 @@ class GANModel(InferenceMixin, keras.Model):
         arguments, "labels": False (samples alone), True (each with its mode index as label) or "few"
         (unlabeled batches interleaved with a few labelled points per mode, label -1 = unlabeled)}, and
         optionally "pack": m > 1 for PacGAN's packed discriminator (`networks.toy_discriminator(pack=m)`) and
-        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s."""
+        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s, or a pair
+        (D's factor, G's factor)."""
         if cls.label_mode in ("conditional", "auxiliary"):
             return {"options": {"num_classes": modes}, "labels": True}
         if cls.label_mode == "semi_supervised":

@@ -13,10 +13,13 @@ Adam(beta_1=0, beta_2=0.9), ...). The rest is the toy harness's, the same for ev
   [-1, 1] (the range check is for images), and a tanh put the outer modes on its flat tails;
 - a real batch of 256 per D update, 5,000 generator steps;
 - learning rates: each game's own times 10 (GAN 2e-3, WGAN-GP 1e-3, WGAN 5e-4, BEGAN 1e-3, ...; CatGAN,
-  whose G then runs off, keeps its own -- a game's `toy_setup` may say so), lowered linearly to 0 over the
-  last 30% of the steps, which settles the samples onto the modes;
+  whose G then runs off, keeps its own, and InfoGAN's G, at 1e-3 five times faster than its D on images,
+  trains at D's 2e-3 -- a game's `toy_setup` may say so), lowered linearly to 0 over the last 30% of the
+  steps, which settles the samples onto the modes;
 - PacGAN's packing (Lin et al., 2018): where D judges real against fake with no per-sample term (GAN,
-  DCGAN, LSGAN; the game's `toy_setup` says "pack"), D sees four samples side by side per input.
+  DCGAN, LSGAN; the game's `toy_setup` says "pack"), D sees four samples side by side per input;
+- a game's `toy_setup` may set its own constructor options for the toy's networks: WGAN clips its MLP
+  critic at 0.05 (the paper's 0.01 is for its convolutional critic on images).
 
 Metrics (`keras_gans.evaluation.modes`), on 2,500 samples: modes covered (>= 1% of all samples are
 high-quality samples of the mode), the high-quality share (within 3 sigma of the nearest centre), and the
@@ -109,10 +112,12 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     model = cls(image_shape=(centres.shape[1],), latent_dim=latent_dim, architecture="toy", seed=seed,
                 **{**harness, **plan["options"], **(options or {})})
     model.compile()
-    factor = plan.get("learning_rate", HARNESS["learning_rate"])
-    for optimizer in (model.d_optimizer, model.g_optimizer):
+    factors = plan.get("learning_rate", HARNESS["learning_rate"])
+    if np.ndim(factors) == 0:
+        factors = (factors, factors)
+    for optimizer, factor in zip((model.d_optimizer, model.g_optimizer), factors):
         # Each game's own optimizer and betas, at `factor` times its own rate (see HARNESS; a game's
-        # `toy_setup` may set its own factor).
+        # `toy_setup` may set its own factor, or one for D and one for G).
         optimizer.learning_rate.assign(optimizer.learning_rate * factor)
     return model, plan
 

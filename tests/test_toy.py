@@ -145,6 +145,12 @@ def test_toy_setups_give_labels_codes_and_labelled_points():
     assert rows.shape == (32, 2) and (row_labels.numpy()[0::2] == -1).all() and (row_labels.numpy()[1::2] >= 0).all()
     model, plan = toy.build("cgan", "grid", latent_dim=4)
     assert model.num_classes == 25 and plan["labels"] is True and model.architecture == "toy"
+    # A factor per optimizer: InfoGAN's G (1e-3 on images, 5x its D) trains at D's toy rate.
+    model, _ = toy.build("infogan", "ring", latent_dim=4)
+    rates = [float(o.learning_rate.numpy()) for o in (model.d_optimizer, model.g_optimizer)]
+    assert rates == pytest.approx([2e-3, 2e-3])
+    model, _ = toy.build("wgan", "ring", latent_dim=4)
+    assert model.clip_value == 0.05 and float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(5e-4)
 
 
 def test_cli_toy_trains_an_autoencoder_game(tmp_path, capsys):

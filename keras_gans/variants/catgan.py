@@ -35,8 +35,8 @@ class CatGAN(ClassifierMixin, GANModel):
     @classmethod
     def toy_setup(cls, modes):
         # Unsupervised on the mixtures: D sorts the samples into `modes` clusters by itself. At its own learning
-        # rates, not the harness's 5x: G's entropy terms have no bound on a linear output, and at 5x its
-        # samples ran off far from the data (ring: 0/8 modes; 8/8 at 1x).
+        # rates, not the harness's 10x: G's entropy terms have no bound on a linear output, and faster its samples
+        # ran off far from the data (ring, 5,000 steps: 0/8 modes at 3x and at 5x; 8/8 at 1x).
         return {"options": {"num_classes": modes}, "labels": False, "learning_rate": 1.0}
 
     def build_discriminator(self):

@@ -34,6 +34,15 @@ class WGAN(GANModel):
     def critic(self):
         return self.discriminator
 
+    @classmethod
+    def toy_setup(cls, modes):
+        # The clip value bounds every weight, so the critic it allows depends on the network: c = 0.01 (the
+        # paper's, for its convolutional critic on images) leaves the toy's MLP critic too flat to tell a
+        # mode from the space around it (ring, 5,000 steps, seed 0: 0/8 modes, 0.5% of samples high-quality).
+        # c = 0.03 / 0.05 / 0.1 gave 6/8 (18%), 8/8 (38%) and 7/8 (33%); 0.05 over 15,000 steps 8/8 (67%).
+        plan = super().toy_setup(modes)
+        return {**plan, "options": {**plan["options"], "clip_value": 0.05}}
+
     def default_optimizers(self):
         return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
 
