@@ -20,7 +20,8 @@ ours() {  # variant, seed
 reference() {  # variant, seed
   name=torch_$1_s$2
   [ -f "$out/$name.json" ] && return
-  python -m keras_gans.torch_baseline "$1" --train 1 --seed "$2" --samples "$out/$name.npy" > "$out/$name.log" 2>&1
+  [ -f "$out/$name.npy" ] || python -m keras_gans.torch_baseline "$1" --train 1 --seed "$2" --samples "$out/$name.npy" \
+    > "$out/$name.log" 2>&1
   keras-gans evaluate --samples "$out/$name.npy" --json "$out/$name.json" >> "$out/$name.log" 2>&1
 }
 for seed in "${@:-0}"; do

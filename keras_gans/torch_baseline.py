@@ -63,13 +63,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from keras_gans import atomic
+
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 LATENT_DIM = 62
 # The bench schedules: real batches (critic updates) per generator update.
 SCHEDULES = {"gan": 1, "wgan_gp": 5, "dragan": 1, "dcgan": 1}
 # Whether D sees the real batch and the fakes in one call by default, as the keras_gans game of the same name
 # does (`GANModel.joint_batches`); `bench` passes the variant's own setting.
-JOINT_BATCHES = {"gan": False, "wgan_gp": True, "dragan": False, "dcgan": False}
+JOINT_BATCHES = {"gan": False, "wgan_gp": True, "dragan": True, "dcgan": False}
 # The gradient penalties' weight lambda, as in keras_gans' WGAN-GP and DRAGAN.
 PENALTY_WEIGHT = 10.0
 
@@ -429,7 +431,8 @@ def main(argv=None):
         generator = train(args.variants[0], args.train, images, args.batch_size, args.seed, args.prior, log_every=200)
         samples = generate(generator, args.n, args.seed, args.prior)
         os.makedirs(os.path.dirname(os.path.abspath(args.samples)), exist_ok=True)
-        np.save(args.samples, samples)
+        with atomic.atomic_write(args.samples) as f:  # whole or not at all: a rerun skips a finished file
+            np.save(f, samples)
         print(json.dumps({"variant": args.variants[0], "epochs": args.train, "seed": args.seed, "prior": args.prior,
                           "samples": args.samples, "n": args.n, "seconds": time.perf_counter() - start}))
         return
