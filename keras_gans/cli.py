@@ -343,7 +343,8 @@ def _parser():
     evaluate_parser.add_argument("--inception-weights", metavar="FILE.h5",
                                  help="weights of InceptionV3 without its top, for the Inception path offline "
                                       "(default: the ImageNet weights, downloaded once into ~/.keras/models)")
-    evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"), default=QUALITY_SAMPLES,
+    evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"),
+                                 default=QUALITY_SAMPLES,
                                  help="generated samples to compare")
     evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the cached Fashion-MNIST one)")
     evaluate_parser.add_argument("--train-classifier", action="store_true",
