@@ -318,6 +318,9 @@ def test_cli_train_quality_every_logs_what_evaluate_gives_each_checkpoint(tmp_pa
     assert cli.main(["train", "gan", "--dataset", "mnist", "--quality-every", "1",
                      "--out", str(tmp_path / "other")]) == 2
     assert "needs --dataset fashion_mnist" in capsys.readouterr().err
+    assert cli.main(["train", "gan", "--data-dir", SUBSET, "--image-size", "32", "--quality-every", "1",
+                     "--out", str(tmp_path / "other")]) == 2
+    assert "make them 32x32x1" in capsys.readouterr().err and not (tmp_path / "other" / "run.json").exists()
 
 
 def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
