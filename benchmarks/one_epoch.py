@@ -6,7 +6,9 @@ checkpoint; one JSON line per run. What decided EBGAN's and BEGAN's defaults (do
     python benchmarks/one_epoch.py began --options '{"gamma": 0.7}' --batch-size 16
 
 --options are the game's constructor arguments (as `keras-gans train --set`); --autoencoder builds D with
-`networks.autoencoder_discriminator(**AUTOENCODER)` (EBGAN/BEGAN) in place of the game's own. The last
+`networks.autoencoder_discriminator(**AUTOENCODER)` (EBGAN/BEGAN) in place of the game's own; --adam-epsilon
+replaces the epsilon of the game's own optimizers (Keras adds it to the square root of the uncorrected second
+moment, PyTorch to that of the bias-corrected one, so Keras' default 1e-7 is the larger early on). The last
 epoch-mean of every metric is kept, so that a run that did not start says why (energies, k_t).
 """
 import argparse
@@ -27,6 +29,7 @@ def main():
     parser.add_argument("--batch-size", type=int, help="default: the game's (64; BEGAN 16)")
     parser.add_argument("--options", type=json.loads, default={}, help="constructor arguments, JSON")
     parser.add_argument("--autoencoder", type=json.loads, default=None, help="autoencoder D arguments, JSON")
+    parser.add_argument("--adam-epsilon", type=float, help="epsilon of the game's optimizers (default: theirs)")
     parser.add_argument("--n", type=int, default=10000, help="samples to evaluate")
     parser.add_argument("--results", default="runs/one_epoch.jsonl", help="JSON lines are appended here")
     args = parser.parse_args()
@@ -38,7 +41,10 @@ def main():
                      if args.autoencoder is not None else None)
     model = VARIANTS[args.variant](image_shape=(28, 28, 1), seed=args.seed, discriminator=discriminator,
                                    **args.options)
-    model.compile()
+    optimizers = model.default_optimizers()
+    if args.adam_epsilon is not None:
+        optimizers = [type(o).from_config({**o.get_config(), "epsilon": args.adam_epsilon}) for o in optimizers]
+    model.compile(*optimizers)
     args.batch_size = args.batch_size or model.default_batch_size
     start = time.perf_counter()
     history = model.fit(model.training_dataset(images, batch_size=args.batch_size, seed=args.seed), epochs=1,
@@ -46,7 +52,7 @@ def main():
     seconds = time.perf_counter() - start
     scores = evaluate.evaluate_model(model, n=args.n)  # drawn with seed 0, as `keras-gans evaluate` does
     row = {"variant": args.variant, "seed": args.seed, "batch_size": args.batch_size, "options": args.options,
-           "autoencoder": args.autoencoder, "fid": round(scores["fid"], 2),
+           "autoencoder": args.autoencoder, "adam_epsilon": args.adam_epsilon, "fid": round(scores["fid"], 2),
            "precision": round(scores["precision"], 3), "recall": round(scores["recall"], 3),
            "classes_under_5pct": scores["classes_under_5pct"], "seconds": round(seconds),
            "last": {key: round(float(values[-1]), 4) for key, values in history.history.items()}}

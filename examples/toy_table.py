@@ -34,7 +34,7 @@ the toy's choices are the same for all games -- MLPs of 3 x 256 (LeakyReLU 0.2; 
 data in their own units), a real batch of 256 per D update, {steps} generator steps, each game's learning rates
 times {factor:g} (CatGAN: its own; InfoGAN: G at D's rate) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
 judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input.
-WGAN clips its MLP critic's weights at 0.05 instead of the paper's 0.01 (its `toy_setup` says why).
+WGAN clips its critic's weights at 0.05, its default, instead of the paper's 0.01 (its docstring says why).
 Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_baseline.toy_train`: MLPs
 3 x 256 ReLU, linear output, Adam(1e-4, 0.5, 0.9), 5 critic updates and lambda 10 for WGAN-GP, batch 256, no
 decay), scored by the same code.

@@ -18,8 +18,7 @@ Adam(beta_1=0, beta_2=0.9), ...). The rest is the toy harness's, the same for ev
   steps, which settles the samples onto the modes;
 - PacGAN's packing (Lin et al., 2018): where D judges real against fake with no per-sample term (GAN,
   DCGAN, LSGAN; the game's `toy_setup` says "pack"), D sees four samples side by side per input;
-- a game's `toy_setup` may set its own constructor options for the toy's networks: WGAN clips its MLP
-  critic at 0.05 (the paper's 0.01 is for its convolutional critic on images).
+- a game's `toy_setup` may set its own constructor options for the toy's networks.
 
 Metrics (`keras_gans.evaluation.modes`), on 2,500 samples: modes covered (>= 1% of all samples are
 high-quality samples of the mode), the high-quality share (within 3 sigma of the nearest centre), and the

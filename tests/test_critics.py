@@ -52,7 +52,7 @@ def test_wgan_defaults_follow_the_paper():
     model = keras_gans.WGAN(seed=0)
     d_optimizer, g_optimizer = model.default_optimizers()
     assert isinstance(d_optimizer, keras.optimizers.RMSprop) and float(d_optimizer.learning_rate) == pytest.approx(5e-5)
-    assert model.n_critic == 5 and model.clip_value == 0.01
+    assert model.n_critic == 5 and model.clip_value == 0.05
     gp = keras_gans.WGANGP(seed=0)
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in gp.critic.layers)
     adam = gp.default_optimizers()[0]

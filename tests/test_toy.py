@@ -149,6 +149,9 @@ def test_toy_setups_give_labels_codes_and_labelled_points():
     model, _ = toy.build("infogan", "ring", latent_dim=4)
     rates = [float(o.learning_rate.numpy()) for o in (model.d_optimizer, model.g_optimizer)]
     assert rates == pytest.approx([2e-3, 2e-3])
+    model, _ = toy.build("acgan", "grid", latent_dim=4)  # the same for ACGAN's G (1e-3 on images too)
+    rates = [float(o.learning_rate.numpy()) for o in (model.d_optimizer, model.g_optimizer)]
+    assert rates == pytest.approx([2e-3, 2e-3]) and model.num_classes == 25
     model, _ = toy.build("wgan", "ring", latent_dim=4)
     assert model.clip_value == 0.05 and float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(5e-4)
 
