@@ -20,8 +20,8 @@ class WGAN(GANModel):
     the critics here stayed too flat to move G (near-black squares, pixel mean -0.95). On Fashion-MNIST with
     the infoGAN-paper critic, the classifier-FID of `keras-gans train wgan --quality-every 1` after epochs 1,
     2, 3 was 66.6, 62.9, 69.2 with 0.01 (black squares through epoch 9), 65.4, 54.3, 43.7 with 0.05 and
-    65.1, 51.2, 42.3 with 0.1. On the toy's MLP critic (ring, 5,000 steps, seed 0): 0/8 modes with 0.01;
-    6/8, 8/8, 7/8 with 0.03, 0.05, 0.1.
+    65.1, 51.2, 42.3 with 0.1 (seed 1: 65.2, 62.6, 65.4 with 0.01; 65.5, 52.3, 41.8 with 0.05). On the toy's
+    MLP critic (ring, 5,000 steps, seed 0): 0/8 modes with 0.01; 6/8, 8/8, 7/8 with 0.03, 0.05, 0.1.
     Metrics: d_loss, g_loss and `wasserstein`, the critic's estimate E[D(x)] - E[D(G(z))].
     """
 
