@@ -32,7 +32,7 @@ uniform (nan: no sample near any mode). Collapses are reported as they came, not
 The harness (`keras_gans.toy`): every game keeps its paper's loss, optimizer kind, betas and D:G update ratio;
 the toy's choices are the same for all games -- MLPs of 3 x 256 (LeakyReLU 0.2; G with a linear output, the
 data in their own units), a real batch of 256 per D update, {steps} generator steps, each game's learning rates
-times {factor:g} (CatGAN: its own; InfoGAN: G at D's rate) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
+times {factor:g} (CatGAN: its own; G never faster than D, so InfoGAN's and ACGAN's G at D's rate) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
 judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input.
 WGAN clips its critic's weights at 0.05, its default, instead of the paper's 0.01 (its docstring says why).
 Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_baseline.toy_train`: MLPs

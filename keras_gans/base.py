@@ -238,8 +238,7 @@ class GANModel(InferenceMixin, keras.Model):
         arguments, "labels": False (samples alone), True (each with its mode index as label) or "few"
         (unlabeled batches interleaved with a few labelled points per mode, label -1 = unlabeled)}, and
         optionally "pack": m > 1 for PacGAN's packed discriminator (`networks.toy_discriminator(pack=m)`) and
-        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s, or a pair
-        (D's factor, G's factor)."""
+        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s."""
         if cls.label_mode in ("conditional", "auxiliary"):
             return {"options": {"num_classes": modes}, "labels": True}
         if cls.label_mode == "semi_supervised":
@@ -284,10 +283,14 @@ class GANModel(InferenceMixin, keras.Model):
         return self.generator.trainable_variables
 
     # ----------------------------------------------------------------------------------- compiling
+    # (D's, G's) learning rates of `default_optimizers`' Adam: 2e-4 for both, as in the DCGAN paper and the public
+    # GAN collections; a game whose paper or measurements say otherwise sets its own.
+    learning_rates = (2e-4, 2e-4)
+
     def default_optimizers(self):
-        """(d_optimizer, g_optimizer) used when compile() gets none: Adam(2e-4, beta_1=0.5), as in the
-        DCGAN paper and the public GAN collections."""
-        return keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+        """(d_optimizer, g_optimizer) used when compile() gets none: Adam(beta_1=0.5) at `learning_rates`."""
+        d_rate, g_rate = self.learning_rates
+        return keras.optimizers.Adam(d_rate, beta_1=0.5), keras.optimizers.Adam(g_rate, beta_1=0.5)
 
     def compile(self, d_optimizer=None, g_optimizer=None, jit_compile="auto", **kwargs):
         """Configure training. Other keyword arguments (`steps_per_execution`, `run_eagerly`, ...) go to

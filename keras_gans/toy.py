@@ -13,9 +13,9 @@ Adam(beta_1=0, beta_2=0.9), ...). The rest is the toy harness's, the same for ev
   [-1, 1] (the range check is for images), and a tanh put the outer modes on its flat tails;
 - a real batch of 256 per D update, 5,000 generator steps;
 - learning rates: each game's own times 10 (GAN 2e-3, WGAN-GP 1e-3, WGAN 5e-4, BEGAN 1e-3, ...; CatGAN,
-  whose G then runs off, keeps its own, and InfoGAN's G, at 1e-3 five times faster than its D on images,
-  trains at D's 2e-3 -- a game's `toy_setup` may say so), lowered linearly to 0 over the last 30% of the
-  steps, which settles the samples onto the modes;
+  whose G then runs off, keeps its own -- a game's `toy_setup` may say so), G never faster than D (InfoGAN's
+  and ACGAN's G, at 1e-3 five times faster than D on images, train at D's 2e-3), lowered linearly to 0 over
+  the last 30% of the steps, which settles the samples onto the modes;
 - PacGAN's packing (Lin et al., 2018): where D judges real against fake with no per-sample term (GAN,
   DCGAN, LSGAN; the game's `toy_setup` says "pack"), D sees four samples side by side per input;
 - a game's `toy_setup` may set its own constructor options for the toy's networks.
@@ -111,13 +111,15 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     model = cls(image_shape=(centres.shape[1],), latent_dim=latent_dim, architecture="toy", seed=seed,
                 **{**harness, **plan["options"], **(options or {})})
     model.compile()
-    factors = plan.get("learning_rate", HARNESS["learning_rate"])
-    if np.ndim(factors) == 0:
-        factors = (factors, factors)
-    for optimizer, factor in zip((model.d_optimizer, model.g_optimizer), factors):
-        # Each game's own optimizer and betas, at `factor` times its own rate (see HARNESS; a game's
-        # `toy_setup` may set its own factor, or one for D and one for G).
-        optimizer.learning_rate.assign(optimizer.learning_rate * factor)
+    factor = plan.get("learning_rate", HARNESS["learning_rate"])
+    d_rate, g_rate = (float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                      for optimizer in (model.d_optimizer, model.g_optimizer))
+    # Each game's own optimizer and betas, at `factor` times its own rate (see HARNESS; a game's `toy_setup` may
+    # set its own factor), but G never faster than D: a G five times faster on images (InfoGAN, ACGAN: 1e-3
+    # against D's 2e-4) ran off at ten times that (InfoGAN, ring, 5,000 steps, seed 0: 8/8 modes with 99.9% of
+    # samples high-quality at G 2e-3 -> 2/8 at 1e-2).
+    model.d_optimizer.learning_rate.assign(d_rate * factor)
+    model.g_optimizer.learning_rate.assign(min(g_rate, d_rate) * factor)
     return model, plan
 
 

@@ -28,6 +28,7 @@ class BEGAN(GANModel):
     # classifier-FID 64.3). Four times the updates per epoch and a higher gamma let k_t reach 0.13: 26.6,
     # garments of 7 classes (docs/one_epoch.md).
     default_batch_size = 16
+    learning_rates = (1e-4, 1e-4)  # the paper's Adam rate
 
     def __init__(self, generator=None, discriminator=None, *, gamma=0.7, lambda_k=0.001, **kwargs):
         self.gamma, self.lambda_k = float(gamma), float(lambda_k)
@@ -39,9 +40,6 @@ class BEGAN(GANModel):
         return networks.build_autoencoder(self.architecture, self.image_shape,
                                           self.num_classes if self.reads_labels("discriminator") else None,
                                           activation="elu", normalization=None)
-
-    def default_optimizers(self):
-        return keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5)
 
     @staticmethod
     def autoencoder_loss(images, outputs):
