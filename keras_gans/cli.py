@@ -814,11 +814,12 @@ def _train(args, stop, extra_callbacks=()):
         images, labels = _read_dataset(args, args.split)
     images = data.check_images(images)
     quality = []
-    if args.quality_every and tuple(images.shape[1:]) != QUALITY_CLASSIFIER_SHAPE:
-        raise ValueError(f"--quality-every scores samples with the quality classifier of 28x28x1 Fashion-MNIST "
-                         f"images, and --image-size/--color-mode make them {'x'.join(map(str, images.shape[1:]))}; "
-                         f"leave those out, or run keras-gans evaluate on the checkpoint.")
     if args.quality_every:
+        if tuple(images.shape[1:]) != QUALITY_CLASSIFIER_SHAPE:
+            raise ValueError(f"--quality-every scores samples with the quality classifier of 28x28x1 Fashion-MNIST "
+                             f"images, and --image-size/--color-mode make them "
+                             f"{'x'.join(map(str, images.shape[1:]))}; leave those out, or run keras-gans evaluate "
+                             f"on the checkpoint.")
         # The samples are `keras-gans evaluate`'s (its n and seed 0) and so is the real test split, so an epoch's
         # figure is the one evaluating that epoch's checkpoint prints. Loaded now: a missing classifier fails
         # before anything is trained or replaced.
