@@ -33,7 +33,9 @@ The harness (`keras_gans.toy`): every game keeps its paper's loss, optimizer kin
 the toy's choices are the same for all games -- MLPs of 3 x 256 (LeakyReLU 0.2; G with a linear output, the
 data in their own units), a real batch of 256 per D update, {steps} generator steps, each game's learning rates
 times {factor:g} (CatGAN: its own; G never faster than D, so InfoGAN's and ACGAN's G at D's rate) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
-judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input.
+judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input,
+and for SGAN, whose D has a per-sample class term, instance noise on D's inputs (standard deviation 1.0, lowered
+linearly to 0 over the first 70% of the steps).
 WGAN clips its critic's weights at 0.05, its default, instead of the paper's 0.01 (its docstring says why).
 Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_baseline.toy_train`: MLPs
 3 x 256 ReLU, linear output, Adam(1e-4, 0.5, 0.9), 5 critic updates and lambda 10 for WGAN-GP, batch 256, no

@@ -111,6 +111,13 @@ class GANModel(InferenceMixin, keras.Model):
             a small training set and G still gets gradients through them. Images only (rank-4 batches);
             not for autoencoder discriminators (EBGAN, BEGAN), whose energy compares D's output with the
             untransformed input.
+        instance_noise: a standard deviation sigma >= 0 (0: off): every batch the discriminator sees in
+            training, real and fake, in both updates, gets Gaussian noise N(0, sigma^2) added first ("instance
+            noise", Sonderby et al. 2016, https://arxiv.org/abs/1610.04490; Arjovsky & Bottou 2017). The two
+            distributions then overlap, so D stays smooth between the data's modes and its gradient reaches
+            samples far from them; anneal sigma to 0 (`callbacks.AnnealInstanceNoise`) to end on the game's
+            own loss. sigma is a model variable, `instance_noise_stddev`: saved and resumed with the model.
+            An autoencoder discriminator (EBGAN, BEGAN) then reconstructs the clean batch from the noisy one.
     """
 
     default_architecture = "infogan"
@@ -123,6 +130,9 @@ class GANModel(InferenceMixin, keras.Model):
     penalises_gradients = False
     # PacGAN's pack size on the 2-D toy mixtures (`toy_setup`): D judges that many samples at once; None: one.
     toy_pack = None
+    # The instance noise (`instance_noise=`) this game trains with on the 2-D toy mixtures (`toy_setup`),
+    # annealed to 0 by the harness; None: none.
+    toy_instance_noise = None
     # Real examples per discriminator update when the caller does not say (`training_dataset`, `keras-gans
     # train` without --batch-size): the size the game's defaults were measured at.
     default_batch_size = 64
@@ -132,7 +142,7 @@ class GANModel(InferenceMixin, keras.Model):
 
     def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
                  num_classes=None, latent_prior="normal", d_steps=1, g_steps=1, architecture=None, seed=None,
-                 joint_batches=None, ema=None, spectral_norm=False, augment=None, **kwargs):
+                 joint_batches=None, ema=None, spectral_norm=False, augment=None, instance_noise=0.0, **kwargs):
         super().__init__(**kwargs)
         if latent_prior not in noise.PRIORS:
             raise ValueError(f"latent_prior must be one of {noise.PRIORS}, not {latent_prior!r}.")
@@ -146,7 +156,7 @@ class GANModel(InferenceMixin, keras.Model):
         self.architecture = architecture or self.default_architecture
         self.seed = int(np.random.randint(2**31 - 1)) if seed is None else int(seed)
         self.joint_batches = self.joint_batches_default if joint_batches is None else bool(joint_batches)
-        self._set_stabilisers(ema, spectral_norm, augment)
+        self._set_stabilisers(ema, spectral_norm, augment, instance_noise)
         self.generator = generator or self.build_generator()
         self.discriminator = discriminator or self.build_discriminator()
         if self.spectral_norm and not networks.has_spectral_norm(self.discriminator):
@@ -167,6 +177,11 @@ class GANModel(InferenceMixin, keras.Model):
         # Counts fit steps; it keys the noise, so training noise resumes exactly after save/load.
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step_counter",
                                            aggregation="only_first_replica")
+        # The noise's current standard deviation, a variable so that a callback can anneal it inside the
+        # compiled step and checkpoints keep it; none at all when the noise is off.
+        self.instance_noise_stddev = keras.Variable(
+            self.instance_noise, trainable=False, name="instance_noise_stddev",
+            aggregation="only_first_replica") if self.instance_noise else None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self._draws = noise.DrawCounter()
         # The generator's averaged weights, in the order of generator.trainable_variables. Model variables of
@@ -182,8 +197,9 @@ class GANModel(InferenceMixin, keras.Model):
         # batch of images, which are not latent vectors.
         self.built = True
 
-    def _set_stabilisers(self, ema, spectral_norm, augment):
-        """Check and set the switches `ema`, `spectral_norm` and `augment` (see the class docstring)."""
+    def _set_stabilisers(self, ema, spectral_norm, augment, instance_noise):
+        """Check and set the switches `ema`, `spectral_norm`, `augment` and `instance_noise` (see the class
+        docstring)."""
         if ema is not None:
             try:
                 decay = float(ema)
@@ -201,6 +217,13 @@ class GANModel(InferenceMixin, keras.Model):
         if self.augment and len(self.image_shape) != 3:
             raise ValueError(f"augment={self.augment!r} transforms images (height, width, channels), but "
                              f"image_shape is {self.image_shape}: leave augment=None for vector data.")
+        try:
+            self.instance_noise = float(instance_noise)
+        except (TypeError, ValueError):
+            self.instance_noise = -1.0
+        if not self.instance_noise >= 0.0 or not np.isfinite(self.instance_noise):
+            raise ValueError(f"instance_noise must be a standard deviation >= 0 such as 0.5 (0: off); got "
+                             f"{instance_noise!r}.")
 
     # --------------------------------------------------------------------------------------- labels
     def reads_labels(self, role):
@@ -238,16 +261,18 @@ class GANModel(InferenceMixin, keras.Model):
         arguments, "labels": False (samples alone), True (each with its mode index as label) or "few"
         (unlabeled batches interleaved with a few labelled points per mode, label -1 = unlabeled)}, and
         optionally "pack": m > 1 for PacGAN's packed discriminator (`networks.toy_discriminator(pack=m)`) and
-        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s."""
+        "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s. The game's
+        `toy_instance_noise` goes into the options."""
+        noise = {"instance_noise": cls.toy_instance_noise} if cls.toy_instance_noise else {}
         if cls.label_mode in ("conditional", "auxiliary"):
-            return {"options": {"num_classes": modes}, "labels": True}
+            return {"options": {"num_classes": modes, **noise}, "labels": True}
         if cls.label_mode == "semi_supervised":
-            return {"options": {"num_classes": modes}, "labels": "few"}
+            return {"options": {"num_classes": modes, **noise}, "labels": "few"}
         # Packing needs D's output and penalty to be about the whole pack, not per sample (labels, codes and
         # gradient penalties are per sample).
         if cls.toy_pack and not cls.penalises_gradients:
-            return {"options": {}, "labels": False, "pack": cls.toy_pack}
-        return {"options": {}, "labels": False}
+            return {"options": noise, "labels": False, "pack": cls.toy_pack}
+        return {"options": noise, "labels": False}
 
     # ------------------------------------------------------------------------------------ networks
     def build_generator(self):
@@ -494,14 +519,24 @@ class GANModel(InferenceMixin, keras.Model):
         conditions = self.sample_conditions(n)
         return self.generator(self.generator_input(self.sample_latent(n), conditions), training=True), conditions
 
-    def discriminate(self, images, labels=None):
-        """The discriminator's output on a batch during training (labels for discriminators that read them).
-        With `augment`, the batch goes through the DiffAugment policy first, with fresh noise for every row:
-        this is the one door to D in training, so real and fake batches, both updates and the gradient
-        penalties (taken on D after the transformations, with respect to the untransformed points) all see
-        it."""
+    def discriminator_view(self, images):
+        """A batch as the discriminator sees it in training: through the `augment` policy, with fresh noise
+        for every row, then with `instance_noise` plus Gaussian noise of the current `instance_noise_stddev`;
+        the batch itself when both are off."""
         if self.augment_policy:
             images = diff_augment.apply(images, self.augment_policy, self.sample_uniform)
+        if self.instance_noise_stddev is not None:
+            shape = (ops.shape(images)[0],) + tuple(images.shape[1:])
+            normal = self._draw(lambda shape, seed: tf.random.stateless_normal(shape, seed), shape)
+            images = images + ops.cast(self.instance_noise_stddev, images.dtype) * ops.cast(normal, images.dtype)
+        return images
+
+    def discriminate(self, images, labels=None):
+        """The discriminator's output on a batch during training (labels for discriminators that read them),
+        on its `discriminator_view`: this is the one door to D in training, so real and fake batches, both
+        updates and the gradient penalties (taken on D after the transformations, with respect to the
+        untransformed points) all see the augmentations and the instance noise."""
+        images = self.discriminator_view(images)
         if self.reads_labels("discriminator"):
             return self.discriminator([images, labels], training=True)
         return self.discriminator(images, training=True)
@@ -551,6 +586,7 @@ class GANModel(InferenceMixin, keras.Model):
             joint_batches=self.joint_batches,
             architecture=self.architecture, seed=self.seed,
             ema=self.ema, spectral_norm=self.spectral_norm, augment=self.augment,
+            instance_noise=self.instance_noise,
         )
         return config
 

@@ -356,3 +356,29 @@ class ScatterPlot(keras.callbacks.Callback):
             step = self._seen
         if step // self.every > (self._last if self._last is not None else -1) // self.every and step >= self.every:
             self.write(step)
+
+
+class AnnealInstanceNoise(keras.callbacks.Callback):
+    """Lowers a model's instance noise (`GANModel(instance_noise=sigma)`) linearly from sigma to 0 over the
+    first `steps` generator steps, and keeps it at 0 after them:
+
+        sigma_t = sigma * max(0, 1 - t / steps),   t = the model's `step_counter`
+
+    Steps are the model's own count, which goes on across `fit` calls and resumed runs, so a resumed run
+    continues the schedule where it stopped. Set before every call into the compiled step, i.e. every
+    `steps_per_execution` steps."""
+
+    def __init__(self, steps):
+        super().__init__()
+        if int(steps) < 1:
+            raise ValueError(f"AnnealInstanceNoise needs steps >= 1; got {steps!r}.")
+        self.steps = int(steps)
+
+    def on_train_begin(self, logs=None):
+        if getattr(self.model, "instance_noise_stddev", None) is None:
+            raise ValueError("AnnealInstanceNoise anneals the model's instance noise, but the model has none: "
+                             "build it with instance_noise=sigma > 0, e.g. instance_noise=0.5.")
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = int(keras.ops.convert_to_numpy(self.model.step_counter))
+        self.model.instance_noise_stddev.assign(self.model.instance_noise * max(0.0, 1.0 - step / self.steps))

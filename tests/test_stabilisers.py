@@ -1,4 +1,5 @@
-"""The stabilisers every game can switch on: generator EMA, spectral normalization of D, DiffAugment."""
+"""The stabilisers every game can switch on: generator EMA, spectral normalization of D, DiffAugment, instance
+noise."""
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -6,7 +7,7 @@ import tensorflow as tf
 import keras
 import keras_gans
 from conftest import IMAGE_SHAPE, LATENT_DIM, make
-from keras_gans import augment, networks
+from keras_gans import augment, networks, toy
 
 POLICY = "translation,cutout,color"
 
@@ -235,6 +236,67 @@ def test_ema_under_mirrored_strategy(fashion_mnist, mirrored):
     assert model.generate(4, seed=0).shape == (4,) + IMAGE_SHAPE
 
 
+# ------------------------------------------------------------------------------------------ instance noise
+def identity_view_model(sigma, seed=0):
+    """A toy GAN with instance noise whose discriminator_view we can read directly."""
+    return keras_gans.GAN(image_shape=(3,), latent_dim=4, architecture="toy", seed=seed, instance_noise=sigma)
+
+
+def test_instance_noise_adds_gaussian_noise_of_the_current_stddev_to_what_d_sees():
+    model = identity_view_model(0.5)
+    batch = tf.constant(np.tile([[1.0, -2.0, 3.0]], (20000, 1)).astype("float32"))
+    added = (model.discriminator_view(batch) - batch).numpy()
+    np.testing.assert_allclose(added.mean(axis=0), 0.0, atol=0.02)
+    np.testing.assert_allclose(added.std(axis=0), 0.5, rtol=0.03)
+    # Fresh noise for every call, and none once annealed to 0.
+    assert np.abs((model.discriminator_view(batch) - batch).numpy() - added).max() > 0.1
+    model.instance_noise_stddev.assign(0.0)
+    np.testing.assert_array_equal(model.discriminator_view(batch).numpy(), batch.numpy())
+    # Off by default: no variable, the batch itself.
+    plain = identity_view_model(0.0)
+    assert plain.instance_noise_stddev is None
+    assert plain.discriminator_view(batch) is batch
+
+
+def test_instance_noise_reaches_both_updates_and_the_feature_matching_of_sgan(dataset):
+    # Two copies with the same seed and weights draw the same z and the same noise; one has its noise at 0, so
+    # both losses differ between them only through the noise D sees.
+    real = next(iter(dataset))[0]
+    for name, options in (("gan", {}), ("sgan", {"generator_loss": "feature_matching"})):
+        noisy = make(name, dropout=0.0, instance_noise=1.0, **options)
+        quiet = make(name, dropout=0.0, instance_noise=1.0, **options)
+        quiet.set_weights(noisy.get_weights())
+        quiet.instance_noise_stddev.assign(0.0)
+        for loss in ("discriminator_loss", "generator_loss"):
+            with_noise, without = (float(next(iter(getattr(m, loss)(real).values()))) for m in (noisy, quiet))
+            assert np.isfinite(with_noise) and abs(with_noise - without) > 1e-4, (name, loss)
+
+
+def test_anneal_instance_noise_follows_its_schedule_and_resumes(tmp_path):
+    batches = toy.stream("ring", batch_size=32)
+    model = keras_gans.GAN(image_shape=(2,), latent_dim=4, architecture="toy", seed=0, instance_noise=0.8)
+    model.compile()
+    anneal = keras_gans.callbacks.AnnealInstanceNoise(8)
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: seen.append(float(model.instance_noise_stddev.numpy())))
+    model.fit(batches, epochs=1, steps_per_epoch=4, verbose=0, callbacks=[anneal, record])
+    np.testing.assert_allclose(seen, [0.8, 0.7, 0.6, 0.5], rtol=1e-6)
+    path = str(tmp_path / "noisy.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.instance_noise == 0.8 and float(loaded.instance_noise_stddev.numpy()) == pytest.approx(0.5)
+    seen.clear()
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: seen.append(float(loaded.instance_noise_stddev.numpy())))
+    loaded.fit(batches, epochs=1, steps_per_epoch=6, verbose=0, callbacks=[anneal, record])
+    np.testing.assert_allclose(seen, [0.4, 0.3, 0.2, 0.1, 0.0, 0.0], atol=1e-6)
+    with pytest.raises(ValueError, match="instance_noise=sigma > 0"):
+        plain = keras_gans.GAN(image_shape=(2,), latent_dim=4, architecture="toy", seed=0)
+        plain.compile()
+        plain.fit(batches, epochs=1, steps_per_epoch=1, verbose=0, callbacks=[anneal])
+
+
 # ------------------------------------------------------------------------------------------ configuration
 def test_switches_are_saved_in_the_config():
     model = make("dragan", ema=0.999, spectral_norm=True, augment="cutout, color")
@@ -244,12 +306,16 @@ def test_switches_are_saved_in_the_config():
     assert (restored.ema, restored.spectral_norm, restored.augment) == (0.999, True, "cutout,color")
     assert len(restored.ema_weights) == len(model.generator.trainable_variables)
     plain = make("gan").get_config()
-    assert (plain["ema"], plain["spectral_norm"], plain["augment"]) == (None, False, None)
+    assert (plain["ema"], plain["spectral_norm"], plain["augment"], plain["instance_noise"]) == (None, False, None, 0.0)
+    noisy = type(model).from_config(make("dragan", instance_noise=0.25).get_config())
+    assert noisy.instance_noise == 0.25 and float(noisy.instance_noise_stddev.numpy()) == 0.25
 
 
 @pytest.mark.parametrize("options, message", [({"ema": 1.0}, "ema must be"), ({"ema": "fast"}, "ema must be"),
                                               ({"spectral_norm": "yes"}, "spectral_norm must be"),
-                                              ({"augment": "zoom"}, "Unknown augmentation")])
+                                              ({"augment": "zoom"}, "Unknown augmentation"),
+                                              ({"instance_noise": -0.1}, "instance_noise must be"),
+                                              ({"instance_noise": "loud"}, "instance_noise must be")])
 def test_unknown_values_are_one_clear_error(options, message):
     with pytest.raises(ValueError, match=message):
         make("gan", **options)

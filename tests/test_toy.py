@@ -156,6 +156,19 @@ def test_toy_setups_give_labels_codes_and_labelled_points():
     assert model.clip_value == 0.05 and float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(5e-4)
 
 
+def test_sgan_trains_on_the_toys_with_instance_noise_annealed_to_zero():
+    from keras_gans import GAN, SGAN
+
+    assert SGAN.toy_setup(8) == {"options": {"num_classes": 8, "instance_noise": 1.0}, "labels": "few"}
+    assert GAN.toy_setup(8)["options"] == {}
+    # Annealed over the first 70% of the steps (14 of 20), so it is 0 at the end.
+    result = toy.run("sgan", "ring", steps=20, batch_size=32, n_samples=100, steps_per_execution=1,
+                     jit_compile=False)
+    model = result["model"]
+    assert model.instance_noise == 1.0 and float(model.instance_noise_stddev.numpy()) == 0.0
+    assert toy.run("gan", "ring", steps=2, batch_size=32, n_samples=100)["model"].instance_noise_stddev is None
+
+
 def test_cli_toy_trains_an_autoencoder_game(tmp_path, capsys):
     code = cli.main(["toy", "ebgan", "--dataset", "grid", "--steps", "10", "--batch-size", "32", "--n", "200",
                      "--size", "64", "--out", str(tmp_path)])
