@@ -263,16 +263,16 @@ class GANModel(InferenceMixin, keras.Model):
         optionally "pack": m > 1 for PacGAN's packed discriminator (`networks.toy_discriminator(pack=m)`) and
         "learning_rate": the factor on the game's own learning rates in place of `toy.HARNESS`'s. The game's
         `toy_instance_noise` goes into the options."""
-        noise = {"instance_noise": cls.toy_instance_noise} if cls.toy_instance_noise else {}
+        noisy = {"instance_noise": cls.toy_instance_noise} if cls.toy_instance_noise else {}
         if cls.label_mode in ("conditional", "auxiliary"):
-            return {"options": {"num_classes": modes, **noise}, "labels": True}
+            return {"options": {"num_classes": modes, **noisy}, "labels": True}
         if cls.label_mode == "semi_supervised":
-            return {"options": {"num_classes": modes, **noise}, "labels": "few"}
+            return {"options": {"num_classes": modes, **noisy}, "labels": "few"}
         # Packing needs D's output and penalty to be about the whole pack, not per sample (labels, codes and
         # gradient penalties are per sample).
         if cls.toy_pack and not cls.penalises_gradients:
-            return {"options": noise, "labels": False, "pack": cls.toy_pack}
-        return {"options": noise, "labels": False}
+            return {"options": noisy, "labels": False, "pack": cls.toy_pack}
+        return {"options": noisy, "labels": False}
 
     # ------------------------------------------------------------------------------------ networks
     def build_generator(self):

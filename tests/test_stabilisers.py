@@ -226,10 +226,11 @@ def test_generation_and_export_use_the_averaged_generator(name, dataset, tmp_pat
 def test_ema_under_mirrored_strategy(fashion_mnist, mirrored):
     data = keras_gans.data.from_arrays(*fashion_mnist, batch_size=16, shuffle=False)
     with mirrored.scope():
-        model = make("gan", dropout=0.0, ema=0.5, spectral_norm=True, augment=POLICY)
+        model = make("gan", dropout=0.0, ema=0.5, spectral_norm=True, augment=POLICY, instance_noise=0.3)
         model.compile()
     start = [w.numpy() for w in model.generator.trainable_variables]
-    model.fit(data.take(1), epochs=1, verbose=0)
+    model.fit(data.take(1), epochs=1, verbose=0, callbacks=[keras_gans.callbacks.AnnealInstanceNoise(2)])
+    assert float(model.instance_noise_stddev.numpy()) == pytest.approx(0.3)  # set before the one step: t = 0
     for average, weight, w0 in zip(model.ema_weights, model.generator.trainable_variables, start):
         decay = 2 / 11  # min(0.5, (1 + t) / (10 + t)) after the first update, t = 1
         np.testing.assert_allclose(average.numpy(), decay * w0 + (1 - decay) * weight.numpy(), rtol=1e-6, atol=1e-7)
