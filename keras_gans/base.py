@@ -218,12 +218,13 @@ class GANModel(InferenceMixin, keras.Model):
             raise ValueError(f"augment={self.augment!r} transforms images (height, width, channels), but "
                              f"image_shape is {self.image_shape}: leave augment=None for vector data.")
         try:
-            self.instance_noise = float(instance_noise)
+            sigma = float(instance_noise)
         except (TypeError, ValueError):
-            self.instance_noise = -1.0
-        if not self.instance_noise >= 0.0 or not np.isfinite(self.instance_noise):
+            sigma = float("nan")
+        if not (np.isfinite(sigma) and sigma >= 0.0):
             raise ValueError(f"instance_noise must be a standard deviation >= 0 such as 0.5 (0: off); got "
                              f"{instance_noise!r}.")
+        self.instance_noise = sigma
 
     # --------------------------------------------------------------------------------------- labels
     def reads_labels(self, role):

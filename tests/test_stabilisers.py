@@ -238,13 +238,13 @@ def test_ema_under_mirrored_strategy(fashion_mnist, mirrored):
 
 
 # ------------------------------------------------------------------------------------------ instance noise
-def identity_view_model(sigma, seed=0):
-    """A toy GAN with instance noise whose discriminator_view we can read directly."""
-    return keras_gans.GAN(image_shape=(3,), latent_dim=4, architecture="toy", seed=seed, instance_noise=sigma)
+def toy_gan(instance_noise=0.0, dims=2):
+    """A GAN on the toy MLPs for `dims`-dimensional points, seeded."""
+    return keras_gans.GAN(image_shape=(dims,), latent_dim=4, architecture="toy", seed=0, instance_noise=instance_noise)
 
 
 def test_instance_noise_adds_gaussian_noise_of_the_current_stddev_to_what_d_sees():
-    model = identity_view_model(0.5)
+    model = toy_gan(0.5, dims=3)
     batch = tf.constant(np.tile([[1.0, -2.0, 3.0]], (20000, 1)).astype("float32"))
     added = (model.discriminator_view(batch) - batch).numpy()
     np.testing.assert_allclose(added.mean(axis=0), 0.0, atol=0.02)
@@ -254,7 +254,7 @@ def test_instance_noise_adds_gaussian_noise_of_the_current_stddev_to_what_d_sees
     model.instance_noise_stddev.assign(0.0)
     np.testing.assert_array_equal(model.discriminator_view(batch).numpy(), batch.numpy())
     # Off by default: no variable, the batch itself.
-    plain = identity_view_model(0.0)
+    plain = toy_gan(dims=3)
     assert plain.instance_noise_stddev is None
     assert plain.discriminator_view(batch) is batch
 
@@ -275,7 +275,7 @@ def test_instance_noise_reaches_both_updates_and_the_feature_matching_of_sgan(da
 
 def test_anneal_instance_noise_follows_its_schedule_and_resumes(tmp_path):
     batches = toy.stream("ring", batch_size=32)
-    model = keras_gans.GAN(image_shape=(2,), latent_dim=4, architecture="toy", seed=0, instance_noise=0.8)
+    model = toy_gan(0.8)
     model.compile()
     anneal = keras_gans.callbacks.AnnealInstanceNoise(8)
     seen = []
@@ -293,7 +293,7 @@ def test_anneal_instance_noise_follows_its_schedule_and_resumes(tmp_path):
     loaded.fit(batches, epochs=1, steps_per_epoch=6, verbose=0, callbacks=[anneal, record])
     np.testing.assert_allclose(seen, [0.4, 0.3, 0.2, 0.1, 0.0, 0.0], atol=1e-6)
     with pytest.raises(ValueError, match="instance_noise=sigma > 0"):
-        plain = keras_gans.GAN(image_shape=(2,), latent_dim=4, architecture="toy", seed=0)
+        plain = toy_gan()
         plain.compile()
         plain.fit(batches, epochs=1, steps_per_epoch=1, verbose=0, callbacks=[anneal])
 
