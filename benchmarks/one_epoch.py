@@ -17,7 +17,8 @@ import time
 
 import keras
 
-from keras_gans import atomic, data, networks
+from keras_gans import atomic, data, networks, sampling
+from keras_gans import images as images_module
 from keras_gans.evaluation import evaluate
 from keras_gans.variants import VARIANTS
 
@@ -30,6 +31,11 @@ def main():
     parser.add_argument("--options", type=json.loads, default={}, help="constructor arguments, JSON")
     parser.add_argument("--autoencoder", type=json.loads, default=None, help="autoencoder D arguments, JSON")
     parser.add_argument("--adam-epsilon", type=float, help="epsilon of the game's optimizers (default: theirs)")
+    parser.add_argument("--optimizers", type=json.loads, default=None,
+                        help='D and G optimizers in place of the game\'s, JSON: {"d": CONFIG, "g": CONFIG}, each as '
+                             'keras.optimizers.deserialize takes it, e.g. {"class_name": "Adam", "config": '
+                             '{"learning_rate": 2e-4, "beta_1": 0.5}}')
+    parser.add_argument("--grid", help="also save 64 samples (seed 0) as a PNG grid here")
     parser.add_argument("--n", type=int, default=10000, help="samples to evaluate")
     parser.add_argument("--results", default="runs/one_epoch.jsonl", help="JSON lines are appended here")
     args = parser.parse_args()
@@ -44,6 +50,8 @@ def main():
     optimizers = model.default_optimizers()
     if args.adam_epsilon is not None:
         optimizers = [type(o).from_config({**o.get_config(), "epsilon": args.adam_epsilon}) for o in optimizers]
+    if args.optimizers is not None:
+        optimizers = [keras.optimizers.deserialize(args.optimizers[key]) for key in ("d", "g")]
     model.compile(*optimizers)
     args.batch_size = args.batch_size or model.default_batch_size
     start = time.perf_counter()
@@ -51,7 +59,11 @@ def main():
                         verbose=0)
     seconds = time.perf_counter() - start
     scores = evaluate.evaluate_model(model, n=args.n)  # drawn with seed 0, as `keras-gans evaluate` does
+    if args.grid:
+        grid, columns = sampling.sample_grid(model, n=64, seed=0)
+        images_module.save_grid(grid, args.grid, columns=columns)
     row = {"variant": args.variant, "seed": args.seed, "batch_size": args.batch_size, "options": args.options,
+           "optimizers": args.optimizers,
            "autoencoder": args.autoencoder, "adam_epsilon": args.adam_epsilon, "fid": round(scores["fid"], 2),
            "precision": round(scores["precision"], 3), "recall": round(scores["recall"], 3),
            "classes_under_5pct": scores["classes_under_5pct"], "seconds": round(seconds),

@@ -4,7 +4,7 @@
     # {'modes_covered': 6, 'modes': 8, 'high_quality': 0.71, 'kl': 0.25, 'seconds': 42.0, ...}
 
 or `keras-gans toy gan --dataset ring`. Every variant keeps its paper's loss, its optimizers' kind and betas,
-and its D:G update ratio (WGAN: 5 clipped critic updates with RMSprop; WGAN-GP: 5 critic updates with
+and its D:G update ratio (WGAN: clipped critic updates with RMSprop; WGAN-GP: 5 critic updates with
 Adam(beta_1=0, beta_2=0.9), ...). The rest is the toy harness's, the same for every game (`HARNESS`):
 
 - networks: architecture="toy", G = MLP 3 x 256 (LeakyReLU 0.2) -> a linear output, D = MLP 3 x 256
@@ -12,7 +12,7 @@ Adam(beta_1=0, beta_2=0.9), ...). The rest is the toy harness's, the same for ev
 - the data in their own units (ring of radius 2, grid to +-4): with a linear output nothing needs them in
   [-1, 1] (the range check is for images), and a tanh put the outer modes on its flat tails;
 - a real batch of 256 per D update, 5,000 generator steps;
-- learning rates: each game's own times 10 (GAN 2e-3, WGAN-GP 1e-3, WGAN 5e-4, BEGAN 1e-3, ...; CatGAN,
+- learning rates: each game's own times 10 (GAN 2e-3, WGAN-GP 1e-3, WGAN 2e-3, BEGAN 1e-3, ...; CatGAN,
   whose G then runs off, keeps its own -- a game's `toy_setup` may say so), G never faster than D (InfoGAN's
   and ACGAN's G, at 1e-3 five times faster than D on images, train at D's 2e-3), lowered linearly to 0 over
   the last 30% of the steps, which settles the samples onto the modes;
