@@ -10,8 +10,15 @@ with `keras_gans.evaluation.evaluate.evaluate_model` against the real test set: 
 IS-style score, class coverage and the variant's own numbers (accuracy of the requested class, purity of c1,
 test error of its classifier). A variant that fails gets a row with its error; the others still run.
 For a quick end-to-end check: --epochs 1 --steps-per-epoch 2 --n 500 --architecture mlp --out /tmp/table.
+
+Long tables are not lost: each finished variant's numbers and checkpoint go to --runs (default
+runs/results_table) as NAME.json and NAME.keras, and a rerun with the same settings reuses them and trains only
+what is missing (--rerun trains everything again). --references gan,lsgan,wgan_gp,dragan adds rows for the
+PyTorch reference games of `keras_gans.torch_baseline` (same networks, batch and optimizer, trained for the same
+epochs; needs torch), whose samples are scored as `keras-gans evaluate --samples` scores them.
 """
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -77,6 +84,70 @@ def train_variant(name, variant, train, args):
     return model, per_epoch, float(sum(timer.seconds))
 
 
+def settings(args):
+    """What a finished variant's numbers depend on besides the code: a cached result is reused only when these
+    match."""
+    return {key: getattr(args, key) for key in ("epochs", "steps_per_epoch", "batch_size", "n", "architecture",
+                                                "labeled_per_class", "classifier", "data_dir", "no_xla", "parzen",
+                                                "seed")}
+
+
+def cached(path, args):
+    """The numbers of a finished run at `path` (JSON) made with the same settings, else None."""
+    if args.rerun or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        found = json.load(f)
+    return found["results"] if found.get("settings") == settings(args) else None
+
+
+def run_variant(name, args, train, test, classifier, grid_path):
+    """Train and evaluate one variant of ours (or reuse its finished run in --runs); returns its numbers."""
+    path = os.path.join(args.runs, f"{name}.json")
+    results = cached(path, args)
+    if results is not None:
+        print(f"{name}: reusing {path}", flush=True)
+        model = keras.saving.load_model(os.path.join(args.runs, f"{name}.keras"))
+    else:
+        model, per_epoch, seconds = train_variant(name, keras_gans.VARIANTS[name], train, args)
+        model.save(os.path.join(args.runs, f"{name}.keras"))
+        results = evaluate.evaluate_model(model, n=args.n, classifier=classifier, real_test=test, real_train=train,
+                                          seed=args.seed)
+        results.update(seconds_per_epoch=per_epoch, train_seconds=seconds)
+        if args.parzen:
+            found = parzen_evaluation(model, train[0], test[0], n=args.n, seed=args.seed)
+            results.update(parzen=found["mean"], parzen_se=found["std_error"], parzen_sigma=found["sigma"])
+        atomic.write_json({"settings": settings(args), "results": results}, path, indent=2)
+    images, _ = evaluate.generate_for_evaluation(model, 100, args.seed)
+    keras_gans.images.save_grid(images, grid_path, columns=10)
+    return results
+
+
+def run_reference(game, args, train, test, classifier, grid_path):
+    """Train the PyTorch reference `game` for the table's epochs (or reuse its finished run in --runs), write
+    its samples to RUNS/torch_GAME.npy and score them as `keras-gans evaluate --samples` does."""
+    from keras_gans import torch_baseline
+
+    path = os.path.join(args.runs, f"torch_{game}.json")
+    samples_path = os.path.join(args.runs, f"torch_{game}.npy")
+    results = cached(path, args)
+    if results is None:
+        start = time.perf_counter()
+        images = torch_baseline.load_images(args.data_dir or torch_baseline.FASHION_MNIST)
+        generator = torch_baseline.train(game, args.epochs, images, seed=args.seed)
+        seconds = time.perf_counter() - start
+        samples = torch_baseline.generate(generator, args.n, args.seed)
+        with atomic.atomic_write(samples_path) as f:
+            np.save(f, samples)
+        results = evaluate.evaluate_samples(samples, classifier=classifier, real_test=test, real_train=train,
+                                            seed=args.seed)
+        results.pop("probabilities")  # per-sample class probabilities: not a table figure
+        results.update(seconds_per_epoch=seconds / args.epochs, train_seconds=seconds)
+        atomic.write_json({"settings": settings(args), "results": results}, path, indent=2)
+    keras_gans.images.save_grid(np.load(samples_path)[:100], grid_path, columns=10)
+    return results
+
+
 def _row(name, r, grid):
     if "error" in r:
         return f"| {name} | failed: {r['error']} | | | | | | | |"
@@ -113,7 +184,7 @@ def stabiliser_section(directory):
     return open(path).read().replace("# Stabilisers", "## Stabilisers", 1) + "\n" if os.path.exists(path) else ""
 
 
-def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, command):
+def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, command, references=()):
     lines = [
         "# Results: every variant after the same training on Fashion-MNIST", "",
         f"Made with `{command}` ({args.epochs} epoch(s)"
@@ -133,6 +204,10 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"(clusters). The sanity floor compares {args.n} real training images with the test set. "
         f"Seconds per epoch leave out the first epoch (tracing, XLA compilation) when there are several; "
         f"other jobs may have shared the machine. Any variant: `keras-gans evaluate CHECKPOINT --n {args.n}`."
+        + (" Rows marked *PyTorch reference* are `keras_gans.torch_baseline`'s game of that name (the same "
+           "infoGAN-paper networks, batch 64 and optimizer as ours) trained for the same epochs with the same seed "
+           f"(`python -m keras_gans.torch_baseline GAME --train {args.epochs} --samples FILE.npy`), its samples "
+           "scored as `keras-gans evaluate --samples FILE.npy` scores them." if references else "")
         + (" The Parzen window log-likelihood (the GAN paper's protocol: pixels in [0, 1], sigma chosen on 10,000 "
            "real training images, mean over the real test set) is known to be unreliable in 784 dimensions; it is "
            "given only to compare with papers that report it." if args.parzen else ""), "",
@@ -166,6 +241,12 @@ def main(argv=None):
                         help="also the GAN paper's Parzen window log-likelihood of the test set (n samples)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=2)
+    parser.add_argument("--runs", default=os.path.join("runs", "results_table"),
+                        help="each finished variant's numbers and checkpoint go here; a rerun reuses them")
+    parser.add_argument("--rerun", action="store_true", help="train every variant again, ignoring --runs")
+    parser.add_argument("--references", default="",
+                        help="comma-separated PyTorch reference games (keras_gans.torch_baseline: gan, lsgan, "
+                             "wgan_gp, dragan, dcgan) trained for the same epochs, as rows beside ours")
     args = parser.parse_args(argv)
     command = "python examples/results_table.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
@@ -173,6 +254,19 @@ def main(argv=None):
     unknown = [name for name in names if name not in keras_gans.VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; registered: {', '.join(keras_gans.VARIANTS)}")
+    references = [game for game in args.references.split(",") if game]
+    if references:
+        if args.steps_per_epoch or args.architecture or args.batch_size:
+            parser.error("--references train whole epochs with their own networks and batch 64: drop "
+                         "--steps-per-epoch, --architecture and --batch-size")
+        try:
+            from keras_gans import torch_baseline
+        except ImportError:
+            parser.error('--references need PyTorch: pip install "keras-gans[benchmark]"')
+        unknown = [game for game in references if game not in torch_baseline.GAMES]
+        if unknown:
+            parser.error(f"no PyTorch reference for {unknown}; it has {', '.join(sorted(torch_baseline.GAMES))}")
+    os.makedirs(args.runs, exist_ok=True)
     classifier = classifiers.load_classifier(args.classifier)
     train = keras_gans.data.load_arrays("fashion_mnist", "train", args.data_dir)
     test = keras_gans.data.load_arrays("fashion_mnist", "test", args.data_dir)
@@ -181,33 +275,29 @@ def main(argv=None):
     print(f"{len(names)} variants, {args.epochs} epoch(s) each, on {machine_line}", flush=True)
 
     rows, numbers, floor = [], {}, None
-    for name in names:
-        grid = f"results/{name}.png"
+    jobs = [(name, run_variant) for name in names] + [(game, run_reference) for game in references]
+    for name, run in jobs:
+        label = name if run is run_variant else f"{name} (PyTorch reference)"
+        key = name if run is run_variant else f"torch_{name}"
+        grid = f"results/{key}.png"
         try:
             start = time.perf_counter()
-            model, per_epoch, seconds = train_variant(name, keras_gans.VARIANTS[name], train, args)
-            results = evaluate.evaluate_model(model, n=args.n, classifier=classifier, real_test=test, real_train=train,
-                                              seed=args.seed)
-            images, _ = evaluate.generate_for_evaluation(model, 100, args.seed)
-            keras_gans.images.save_grid(images, os.path.join(args.out, grid), columns=10)
-            results.update(seconds_per_epoch=per_epoch, train_seconds=seconds)
-            if args.parzen:
-                found = parzen_evaluation(model, train[0], test[0], n=args.n, seed=args.seed)
-                results.update(parzen=found["mean"], parzen_se=found["std_error"], parzen_sigma=found["sigma"])
+            results = run(name, args, train, test, classifier, os.path.join(args.out, grid))
             floor = floor or results
-            print(f"{name}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± {results['kid_se']:.4f}, "
-                  f"{per_epoch:.1f} s/epoch ({time.perf_counter() - start:.0f} s with evaluation)", flush=True)
+            print(f"{label}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± {results['kid_se']:.4f}, "
+                  f"{results['seconds_per_epoch']:.1f} s/epoch ({time.perf_counter() - start:.0f} s here)",
+                  flush=True)
         except Exception as error:  # one broken variant must not lose the others' rows
             traceback.print_exc()
             results = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
-            print(f"{name}: failed ({results['error']})", flush=True)
-        rows.append((name, results, grid))
-        numbers[name] = results
+            print(f"{label}: failed ({results['error']})", flush=True)
+        rows.append((label, results, grid))
+        numbers[key] = results
     if floor is None:
         print("Every variant failed; no table written.", file=sys.stderr)
         return 1
     write_markdown(os.path.join(args.out, "results.md"), rows, args, machine_line, floor,
-                   floor["classifier_test_accuracy"], command)
+                   floor["classifier_test_accuracy"], command, references)
     atomic.write_json({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers},
                       os.path.join(args.out, "results.json"), indent=2)
     print(f"Wrote {os.path.join(args.out, 'results.md')}")

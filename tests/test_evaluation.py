@@ -341,7 +341,7 @@ def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
     assert "No quality classifier" in err and "keras-gans evaluate --train-classifier" in err
 
 
-def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
+def _results_table():
     import importlib.util
     from pathlib import Path
 
@@ -349,16 +349,74 @@ def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
     spec = importlib.util.spec_from_file_location("results_table", script)
     results_table = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(results_table)
+    return results_table
+
+
+def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
+    results_table = _results_table()
     out = tmp_path / "docs"
     assert results_table.main(["--variants", "cgan", "--epochs", "2", "--steps-per-epoch", "1", "--n", "60",
                                "--architecture", "mlp", "--classifier", tiny_classifier[1], "--data-dir", SUBSET,
-                               "--out", str(out), "--verbose", "0", "--no-xla"]) == 0
+                               "--out", str(out), "--verbose", "0", "--no-xla", "--runs", str(tmp_path / "runs")]) == 0
     table = (out / "results.md").read_text()
     assert "--epochs 2" in table and "CPU cores" in table and "real train vs test" in table
     assert "| cgan |" in table and "requested-class accuracy" in table and "[grid](results/cgan.png)" in table
     assert (out / "results" / "cgan.png").exists()
     numbers = json.loads((out / "results.json").read_text())["variants"]
     assert numbers["cgan"]["seconds_per_epoch"] > 0 and np.isfinite(numbers["cgan"]["fid"])
+
+
+def test_results_table_reuses_finished_variants_only_under_the_same_settings(tiny_classifier, tmp_path, capsys):
+    results_table = _results_table()
+    trained = []
+    train_variant = results_table.train_variant
+
+    def counting(name, *args):
+        trained.append(name)
+        return train_variant(name, *args)
+
+    results_table.train_variant = counting
+    argv = ["--variants", "gan,cgan", "--epochs", "1", "--steps-per-epoch", "1", "--n", "60", "--architecture",
+            "mlp", "--classifier", tiny_classifier[1], "--data-dir", SUBSET, "--out", str(tmp_path / "docs"),
+            "--verbose", "0", "--no-xla", "--runs", str(tmp_path / "runs")]
+    assert results_table.main(argv) == 0
+    first = json.loads((tmp_path / "docs" / "results.json").read_text())["variants"]
+    assert trained == ["gan", "cgan"] and (tmp_path / "runs" / "cgan.keras").exists()
+    (tmp_path / "runs" / "gan.json").unlink()  # as if the run had been killed before GAN's numbers were written
+    assert results_table.main(argv) == 0
+    assert trained == ["gan", "cgan", "gan"] and "cgan: reusing" in capsys.readouterr().out
+    again = json.loads((tmp_path / "docs" / "results.json").read_text())["variants"]
+    assert again["cgan"] == first["cgan"]
+    assert results_table.main(argv[:-2] + ["--runs", str(tmp_path / "runs"), "--n", "80"]) == 0  # other settings
+    assert trained[3:] == ["gan", "cgan"]
+    assert results_table.main(argv + ["--rerun"]) == 0
+    assert trained[5:] == ["gan", "cgan"]
+
+
+def test_results_table_reference_rows_refuse_what_they_cannot_match(tmp_path, capsys):
+    results_table = _results_table()
+    with pytest.raises(SystemExit):
+        results_table.main(["--references", "gan", "--steps-per-epoch", "2", "--runs", str(tmp_path)])
+    assert "--references train whole epochs" in capsys.readouterr().err
+    pytest.importorskip("torch")
+    with pytest.raises(SystemExit):
+        results_table.main(["--references", "began", "--runs", str(tmp_path)])
+    assert "no PyTorch reference for ['began']" in capsys.readouterr().err
+
+
+def test_results_table_puts_the_pytorch_reference_beside_ours(tiny_classifier, tmp_path):
+    pytest.importorskip("torch")
+    results_table = _results_table()
+    out = tmp_path / "docs"
+    assert results_table.main(["--variants", "gan", "--references", "gan", "--epochs", "1", "--n", "60",
+                               "--classifier", tiny_classifier[1], "--data-dir", SUBSET, "--out", str(out),
+                               "--verbose", "0", "--no-xla", "--runs", str(tmp_path / "runs")]) == 0
+    table = (out / "results.md").read_text()
+    assert "| gan |" in table and "| gan (PyTorch reference) |" in table and "results/torch_gan.png" in table
+    numbers = json.loads((out / "results.json").read_text())["variants"]
+    samples = np.load(tmp_path / "runs" / "torch_gan.npy")
+    assert samples.shape == (60, 28, 28, 1) and np.isfinite(numbers["torch_gan"]["fid"])
+    assert (out / "results" / "torch_gan.png").exists()
 
 
 def test_evaluate_samples_gives_the_numbers_of_the_checkpoint_that_wrote_them(real, tiny_classifier, tmp_path):
