@@ -18,6 +18,7 @@ PyTorch reference games of `keras_gans.torch_baseline` (same networks, batch and
 epochs; needs torch), whose samples are scored as `keras-gans evaluate --samples` scores them.
 """
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -66,12 +67,21 @@ def machine():
             f"{tf.__version__}, Keras {keras.__version__}")
 
 
+def build_variant(variant, train, args):
+    """`variant` with its defaults (or --architecture) for the training images, seeded. Keras' session is
+    cleared first, so that layer names, which count the models built before, are the same in every build and
+    `variant_settings` can compare configurations across runs."""
+    images, labels = train
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(args.seed)
+    options = {"architecture": args.architecture} if args.architecture else {}
+    return variant.for_data(images, labels, seed=args.seed, **options)
+
+
 def train_variant(name, variant, train, args):
     """Build `variant` with its defaults, train it; returns (model, seconds per epoch, seconds in all)."""
     images, labels = train
-    keras.utils.set_random_seed(args.seed)
-    options = {"architecture": args.architecture} if args.architecture else {}
-    model = variant.for_data(images, labels, seed=args.seed, **options)
+    model = build_variant(variant, train, args)
     model.compile(jit_compile=False if args.no_xla else "auto")
     dataset = variant.training_dataset(images, labels, args.batch_size,
                                        args.labeled_per_class if variant.label_mode == "semi_supervised" else None,
@@ -84,41 +94,68 @@ def train_variant(name, variant, train, args):
     return model, per_epoch, float(sum(timer.seconds))
 
 
-def settings(args):
-    """What a finished variant's numbers depend on besides the code: a cached result is reused only when these
-    match."""
-    return {key: getattr(args, key) for key in ("epochs", "steps_per_epoch", "batch_size", "n", "architecture",
-                                                "labeled_per_class", "classifier", "data_dir", "no_xla", "parzen",
-                                                "seed")}
+def _digest(obj):
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def cached(path, args):
-    """The numbers of a finished run at `path` (JSON) made with the same settings, else None."""
-    if args.rerun or not os.path.exists(path):
-        return None
-    with open(path) as f:
-        found = json.load(f)
-    return found["results"] if found.get("settings") == settings(args) else None
+def _file_digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def variant_settings(name, args, train):
+    """What a variant's numbers depend on: the table's budget and evaluation, the classifier file, and the
+    untrained model's own configuration and optimizers (so a changed default is never served from an old run)."""
+    model = build_variant(keras_gans.VARIANTS[name], train, args)
+    budget = {key: getattr(args, key) for key in ("epochs", "steps_per_epoch", "batch_size", "n", "architecture",
+                                                  "labeled_per_class", "data_dir", "no_xla", "parzen", "seed")}
+    return {**budget, "classifier": _file_digest(args.classifier_path),
+            "model": _digest([model.get_config()] + [o.get_config() for o in model.default_optimizers()])}
+
+
+def reference_settings(game, args):
+    """What a PyTorch reference row depends on: the budget, the classifier file and the reference game."""
+    from keras_gans import torch_baseline
+
+    return {"epochs": args.epochs, "n": args.n, "data_dir": args.data_dir, "seed": args.seed,
+            "classifier": _file_digest(args.classifier_path), "game": list(torch_baseline.GAMES[game])}
+
+
+def reuse_or_run(key, args, settings, artefact, run):
+    """The numbers of RUNS/KEY.json when it was made with `settings` and its `artefact` (checkpoint or samples)
+    is there; else `run()` (which writes the artefact) and its numbers, kept in RUNS/KEY.json. The old JSON is
+    removed before `run()`, so a run killed half-way is never paired with another run's numbers."""
+    path = os.path.join(args.runs, f"{key}.json")
+    if not args.rerun and os.path.exists(path) and os.path.exists(artefact):
+        with open(path) as f:
+            kept = json.load(f)
+        if kept.get("settings") == settings:
+            print(f"{key}: reusing {path}", flush=True)
+            return kept["results"]
+    if os.path.exists(path):
+        os.remove(path)
+    results = run()
+    atomic.write_json({"settings": settings, "results": results}, path, indent=2)
+    return results
 
 
 def run_variant(name, args, train, test, classifier, grid_path):
     """Train and evaluate one variant of ours (or reuse its finished run in --runs); returns its numbers."""
-    path = os.path.join(args.runs, f"{name}.json")
-    results = cached(path, args)
-    if results is not None:
-        print(f"{name}: reusing {path}", flush=True)
-        model = keras.saving.load_model(os.path.join(args.runs, f"{name}.keras"))
-    else:
+    checkpoint = os.path.join(args.runs, f"{name}.keras")
+
+    def run():
         model, per_epoch, seconds = train_variant(name, keras_gans.VARIANTS[name], train, args)
-        model.save(os.path.join(args.runs, f"{name}.keras"))
+        atomic.save_model(model, checkpoint)
         results = evaluate.evaluate_model(model, n=args.n, classifier=classifier, real_test=test, real_train=train,
                                           seed=args.seed)
         results.update(seconds_per_epoch=per_epoch, train_seconds=seconds)
         if args.parzen:
-            found = parzen_evaluation(model, train[0], test[0], n=args.n, seed=args.seed)
-            results.update(parzen=found["mean"], parzen_se=found["std_error"], parzen_sigma=found["sigma"])
-        atomic.write_json({"settings": settings(args), "results": results}, path, indent=2)
-    images, _ = evaluate.generate_for_evaluation(model, 100, args.seed)
+            parzen = parzen_evaluation(model, train[0], test[0], n=args.n, seed=args.seed)
+            results.update(parzen=parzen["mean"], parzen_se=parzen["std_error"], parzen_sigma=parzen["sigma"])
+        return results
+
+    results = reuse_or_run(name, args, variant_settings(name, args, train), checkpoint, run)
+    images, _ = evaluate.generate_for_evaluation(keras.saving.load_model(checkpoint), 100, args.seed)
     keras_gans.images.save_grid(images, grid_path, columns=10)
     return results
 
@@ -128,10 +165,9 @@ def run_reference(game, args, train, test, classifier, grid_path):
     its samples to RUNS/torch_GAME.npy and score them as `keras-gans evaluate --samples` does."""
     from keras_gans import torch_baseline
 
-    path = os.path.join(args.runs, f"torch_{game}.json")
     samples_path = os.path.join(args.runs, f"torch_{game}.npy")
-    results = cached(path, args)
-    if results is None:
+
+    def run():
         start = time.perf_counter()
         images = torch_baseline.load_images(args.data_dir or torch_baseline.FASHION_MNIST)
         generator = torch_baseline.train(game, args.epochs, images, seed=args.seed)
@@ -142,8 +178,11 @@ def run_reference(game, args, train, test, classifier, grid_path):
         results = evaluate.evaluate_samples(samples, classifier=classifier, real_test=test, real_train=train,
                                             seed=args.seed)
         results.pop("probabilities")  # per-sample class probabilities: not a table figure
+        # No compilation to leave out: every epoch counts, and reading the images.
         results.update(seconds_per_epoch=seconds / args.epochs, train_seconds=seconds)
-        atomic.write_json({"settings": settings(args), "results": results}, path, indent=2)
+        return results
+
+    results = reuse_or_run(f"torch_{game}", args, reference_settings(game, args), samples_path, run)
     keras_gans.images.save_grid(np.load(samples_path)[:100], grid_path, columns=10)
     return results
 
@@ -204,9 +243,10 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"(clusters). The sanity floor compares {args.n} real training images with the test set. "
         f"Seconds per epoch leave out the first epoch (tracing, XLA compilation) when there are several; "
         f"other jobs may have shared the machine. Any variant: `keras-gans evaluate CHECKPOINT --n {args.n}`."
-        + (" Rows marked *PyTorch reference* are `keras_gans.torch_baseline`'s game of that name (the same "
+        + (" Rows named *(PyTorch reference)* are `keras_gans.torch_baseline`'s game of that name (the same "
            "infoGAN-paper networks, batch 64 and optimizer as ours) trained for the same epochs with the same seed "
-           f"(`python -m keras_gans.torch_baseline GAME --train {args.epochs} --samples FILE.npy`), its samples "
+           f"(`python -m keras_gans.torch_baseline GAME --train {args.epochs} --seed {args.seed} --n {args.n} "
+           "--samples FILE.npy`; their seconds per epoch count every epoch), its samples "
            "scored as `keras-gans evaluate --samples FILE.npy` scores them." if references else "")
         + (" The Parzen window log-likelihood (the GAN paper's protocol: pixels in [0, 1], sigma chosen on 10,000 "
            "real training images, mean over the real test set) is known to be unreliable in 784 dimensions; it is "
@@ -260,13 +300,14 @@ def main(argv=None):
             parser.error("--references train whole epochs with their own networks and batch 64: drop "
                          "--steps-per-epoch, --architecture and --batch-size")
         try:
-            from keras_gans import torch_baseline
+            from keras_gans.torch_baseline import GAMES
         except ImportError:
             parser.error('--references need PyTorch: pip install "keras-gans[benchmark]"')
-        unknown = [game for game in references if game not in torch_baseline.GAMES]
+        unknown = [game for game in references if game not in GAMES]
         if unknown:
-            parser.error(f"no PyTorch reference for {unknown}; it has {', '.join(sorted(torch_baseline.GAMES))}")
+            parser.error(f"no PyTorch reference for {unknown}; it has {', '.join(sorted(GAMES))}")
     os.makedirs(args.runs, exist_ok=True)
+    args.classifier_path = args.classifier or classifiers.default_path()
     classifier = classifiers.load_classifier(args.classifier)
     train = keras_gans.data.load_arrays("fashion_mnist", "train", args.data_dir)
     test = keras_gans.data.load_arrays("fashion_mnist", "test", args.data_dir)
@@ -275,10 +316,9 @@ def main(argv=None):
     print(f"{len(names)} variants, {args.epochs} epoch(s) each, on {machine_line}", flush=True)
 
     rows, numbers, floor = [], {}, None
-    jobs = [(name, run_variant) for name in names] + [(game, run_reference) for game in references]
-    for name, run in jobs:
-        label = name if run is run_variant else f"{name} (PyTorch reference)"
-        key = name if run is run_variant else f"torch_{name}"
+    jobs = ([(name, name, name, run_variant) for name in names]
+            + [(game, f"{game} (PyTorch reference)", f"torch_{game}", run_reference) for game in references])
+    for name, label, key, run in jobs:
         grid = f"results/{key}.png"
         try:
             start = time.perf_counter()

@@ -366,7 +366,8 @@ def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
     assert numbers["cgan"]["seconds_per_epoch"] > 0 and np.isfinite(numbers["cgan"]["fid"])
 
 
-def test_results_table_reuses_finished_variants_only_under_the_same_settings(tiny_classifier, tmp_path, capsys):
+def test_results_table_reuses_finished_variants_only_under_the_same_settings(tiny_classifier, tmp_path, capsys,
+                                                                            monkeypatch):
     results_table = _results_table()
     trained = []
     train_variant = results_table.train_variant
@@ -375,22 +376,32 @@ def test_results_table_reuses_finished_variants_only_under_the_same_settings(tin
         trained.append(name)
         return train_variant(name, *args)
 
-    results_table.train_variant = counting
+    monkeypatch.setattr(results_table, "train_variant", counting)
+    runs, docs = tmp_path / "runs", tmp_path / "docs"
     argv = ["--variants", "gan,cgan", "--epochs", "1", "--steps-per-epoch", "1", "--n", "60", "--architecture",
-            "mlp", "--classifier", tiny_classifier[1], "--data-dir", SUBSET, "--out", str(tmp_path / "docs"),
-            "--verbose", "0", "--no-xla", "--runs", str(tmp_path / "runs")]
+            "mlp", "--classifier", tiny_classifier[1], "--data-dir", SUBSET, "--out", str(docs), "--verbose", "0",
+            "--no-xla", "--runs", str(runs)]
+
+    def cgan_row():
+        return next(line for line in (docs / "results.md").read_text().splitlines() if line.startswith("| cgan |"))
+
     assert results_table.main(argv) == 0
-    first = json.loads((tmp_path / "docs" / "results.json").read_text())["variants"]
-    assert trained == ["gan", "cgan"] and (tmp_path / "runs" / "cgan.keras").exists()
-    (tmp_path / "runs" / "gan.json").unlink()  # as if the run had been killed before GAN's numbers were written
+    assert trained == ["gan", "cgan"] and (runs / "cgan.keras").exists()
+    row, grid = cgan_row(), (docs / "results" / "cgan.png").read_bytes()
+    (runs / "gan.json").unlink()  # as if the run had been killed before GAN's numbers were written
+    (docs / "results" / "cgan.png").unlink()
     assert results_table.main(argv) == 0
-    assert trained == ["gan", "cgan", "gan"] and "cgan: reusing" in capsys.readouterr().out
-    again = json.loads((tmp_path / "docs" / "results.json").read_text())["variants"]
-    assert again["cgan"] == first["cgan"]
-    assert results_table.main(argv[:-2] + ["--runs", str(tmp_path / "runs"), "--n", "80"]) == 0  # other settings
-    assert trained[3:] == ["gan", "cgan"]
+    assert trained[2:] == ["gan"] and "cgan: reusing" in capsys.readouterr().out
+    assert cgan_row() == row and (docs / "results" / "cgan.png").read_bytes() == grid  # from the kept checkpoint
+    (runs / "gan.keras").unlink()  # numbers without their checkpoint are not reused
+    assert results_table.main(argv) == 0 and trained[3:] == ["gan"]
+    assert results_table.main([a if a != "60" else "80" for a in argv]) == 0  # another --n
+    assert trained[4:] == ["gan", "cgan"]
+    monkeypatch.setattr(keras_gans.CGAN, "learning_rates", (1e-4, 1e-4))  # a changed default of CGAN only
+    assert results_table.main([a if a != "60" else "80" for a in argv]) == 0
+    assert trained[6:] == ["cgan"]
     assert results_table.main(argv + ["--rerun"]) == 0
-    assert trained[5:] == ["gan", "cgan"]
+    assert trained[7:] == ["gan", "cgan"]
 
 
 def test_results_table_reference_rows_refuse_what_they_cannot_match(tmp_path, capsys):

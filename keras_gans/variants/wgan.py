@@ -27,7 +27,7 @@ class WGAN(GANModel):
       RMSprop, the paper's, did better here): 9.86, 8.05, 6.95 at seeds 0-2, all ten classes >= 5%, against
       65.4 with the paper's schedule at c = 0.05. Apart: 5 critic updates with these rates 35.7 (c = 0.01), G
       at D's 2e-4 36.3 (c = 0.01, against 14.95 with G at 1e-3), Adam(beta_1 0.5) at 2e-4 and 1e-3 22.4.
-    The WGAN paper's schedule is `WGAN(n_critic=5)` compiled with `RMSprop(5e-5)` for both.
+    The WGAN paper's Algorithm 1 is `WGAN(n_critic=5, clip_value=0.01)` compiled with `RMSprop(5e-5)` for both.
     Metrics: d_loss, g_loss and `wasserstein`, the critic's estimate E[D(x)] - E[D(G(z))].
     """
 
