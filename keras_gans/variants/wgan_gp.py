@@ -21,6 +21,9 @@ class WGANGP(WGAN):
     metric_names = WGAN.metric_names + ("gradient_penalty",)
     penalises_gradients = True
 
+    learning_rates = (1e-4, 1e-4)  # the paper's Adam rate, for both
+    quick_options = {"n_critic": 2}
+
     def __init__(self, generator=None, discriminator=None, *, n_critic=5, gradient_penalty_weight=10.0, **kwargs):
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         kwargs["clip_value"] = None
@@ -30,8 +33,9 @@ class WGANGP(WGAN):
         return super().build_discriminator(normalization="layer")
 
     def default_optimizers(self):
-        return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-                keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+        d_rate, g_rate = self.learning_rates
+        return (keras.optimizers.Adam(d_rate, beta_1=0.0, beta_2=0.9),
+                keras.optimizers.Adam(g_rate, beta_1=0.0, beta_2=0.9))
 
     def discriminator_loss(self, real, labels=None):
         out = self.discriminator_outputs(real, labels)
