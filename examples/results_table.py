@@ -109,7 +109,7 @@ def variant_settings(name, args, train):
     model = build_variant(keras_gans.VARIANTS[name], train, args)
     budget = {key: getattr(args, key) for key in ("epochs", "steps_per_epoch", "batch_size", "n", "architecture",
                                                   "labeled_per_class", "data_dir", "no_xla", "parzen", "seed")}
-    return {**budget, "classifier": _file_digest(args.classifier_path),
+    return {**budget, "classifier": args.classifier_digest,
             "model": _digest([model.get_config()] + [o.get_config() for o in model.default_optimizers()])}
 
 
@@ -118,7 +118,7 @@ def reference_settings(game, args):
     from keras_gans import torch_baseline
 
     return {"epochs": args.epochs, "n": args.n, "data_dir": args.data_dir, "seed": args.seed,
-            "classifier": _file_digest(args.classifier_path), "game": list(torch_baseline.GAMES[game])}
+            "classifier": args.classifier_digest, "game": list(torch_baseline.GAMES[game])}
 
 
 def reuse_or_run(key, args, settings, artefact, run):
@@ -307,8 +307,9 @@ def main(argv=None):
         if unknown:
             parser.error(f"no PyTorch reference for {unknown}; it has {', '.join(sorted(GAMES))}")
     os.makedirs(args.runs, exist_ok=True)
-    args.classifier_path = args.classifier or classifiers.default_path()
     classifier = classifiers.load_classifier(args.classifier)
+    # Read once: every kept run is checked against the classifier file that judged it.
+    args.classifier_digest = _file_digest(args.classifier or classifiers.default_path())
     train = keras_gans.data.load_arrays("fashion_mnist", "train", args.data_dir)
     test = keras_gans.data.load_arrays("fashion_mnist", "test", args.data_dir)
     machine_line = machine()
