@@ -13,7 +13,10 @@ For a quick end-to-end check: --epochs 1 --steps-per-epoch 2 --n 500 --architect
 
 Long tables are not lost: each finished variant's numbers and checkpoint go to --runs (default
 runs/results_table) as NAME.json and NAME.keras, and a rerun with the same settings reuses them and trains only
-what is missing (--rerun trains everything again). --references gan,lsgan,wgan_gp,dragan adds rows for the
+what is missing (--rerun trains everything again). --update trains only the --variants and --references named
+and keeps every other row of OUT/results.json that was made under the same settings (the budget, the
+classifier's weights, the variant's untrained configuration and optimizers), saying which command made it: a
+changed default retrains one row, not the table. --references gan,lsgan,wgan_gp,dragan adds rows for the
 PyTorch reference games of `keras_gans.torch_baseline` (same networks, batch and optimizer, trained for the same
 epochs; needs torch), whose samples are scored as `keras-gans evaluate --samples` scores them.
 """
@@ -98,9 +101,13 @@ def _digest(obj):
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _file_digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+def weights_digest(model):
+    """sha256 of a model's weights: the same for two files that hold the same network, whenever they were saved
+    (a .keras file also records when it was written)."""
+    digest = hashlib.sha256()
+    for weights in model.get_weights():
+        digest.update(np.ascontiguousarray(weights).tobytes())
+    return digest.hexdigest()
 
 
 def variant_settings(name, args, train):
@@ -119,6 +126,38 @@ def reference_settings(game, args):
 
     return {"epochs": args.epochs, "n": args.n, "data_dir": args.data_dir, "seed": args.seed,
             "classifier": args.classifier_digest, "game": list(torch_baseline.GAMES[game])}
+
+
+def settings_of(key, args, train):
+    """The current settings of a table row: ours (a variant's name) or a reference (torch_GAME)."""
+    if key.startswith("torch_"):
+        return reference_settings(key[len("torch_"):], args)
+    return variant_settings(key, args, train)
+
+
+def kept_rows(args, keys, train):
+    """With --update: the rows of OUT/results.json other than `keys` that were made under the settings they would
+    get now, as {key: (numbers, settings, made_by)}; a row made otherwise is dropped, and said so."""
+    path = os.path.join(args.out, "results.json")
+    if not args.update or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        old = json.load(f)
+    kept = {}
+    for key, numbers in old.get("variants", {}).items():
+        if key in keys:
+            continue
+        if key.removeprefix("torch_") in keras_gans.VARIANTS:
+            try:
+                settings = settings_of(key, args, train)
+            except ImportError:  # a reference row, and no torch here to tell its settings
+                settings = None
+            if settings is not None and old.get("settings", {}).get(key) == settings:
+                kept[key] = (numbers, settings, old["made_by"][key])
+                continue
+        print(f"{key}: the row in {path} was made under other settings (a changed default, budget or classifier): "
+              f"dropped; add it to --variants or --references to remake it", flush=True)
+    return kept
 
 
 def reuse_or_run(key, args, settings, artefact, run):
@@ -223,7 +262,16 @@ def stabiliser_section(directory):
     return open(path).read().replace("# Stabilisers", "## Stabilisers", 1) + "\n" if os.path.exists(path) else ""
 
 
-def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, command, references=()):
+def kept_note(made_by, keys):
+    """One sentence per earlier command whose rows this table kept (--update)."""
+    groups = {}
+    for key in keys:
+        groups.setdefault((made_by[key]["command"], made_by[key]["machine"]), []).append(key)
+    return "".join(f" Rows kept from an earlier run under the same settings (`--update`): {', '.join(group)}, made "
+                   f"with `{command}` on: {machine_line}." for (command, machine_line), group in groups.items())
+
+
+def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, command, references=(), kept=""):
     lines = [
         "# Results: every variant after the same training on Fashion-MNIST", "",
         f"Made with `{command}` ({args.epochs} epoch(s)"
@@ -231,7 +279,7 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"batch {args.batch_size or 'of each game (64; BEGAN 16)'} "
         f"per discriminator update, "
         f"{f'{args.architecture} networks for all' if args.architecture else 'default networks'} and default "
-        f"optimizers, seed {args.seed}) on: {machine_line}.",
+        f"optimizers, seed {args.seed}) on: {machine_line}.{kept}",
         "",
         f"Quality is measured on {args.n} samples per variant against the {floor['num_real_test']} real test images "
         f"with the features of the package's Fashion-MNIST classifier (test accuracy "
@@ -284,6 +332,9 @@ def main(argv=None):
     parser.add_argument("--runs", default=os.path.join("runs", "results_table"),
                         help="each finished variant's numbers and checkpoint go here; a rerun reuses them")
     parser.add_argument("--rerun", action="store_true", help="train every variant again, ignoring --runs")
+    parser.add_argument("--update", action="store_true",
+                        help="train only --variants and --references; keep the other rows of OUT/results.json that "
+                             "were made under the same settings")
     parser.add_argument("--references", default="",
                         help="comma-separated PyTorch reference games (keras_gans.torch_baseline: gan, lsgan, "
                              "wgan_gp, dragan, dcgan) trained for the same epochs, as rows beside ours")
@@ -308,39 +359,53 @@ def main(argv=None):
             parser.error(f"no PyTorch reference for {unknown}; it has {', '.join(sorted(GAMES))}")
     os.makedirs(args.runs, exist_ok=True)
     classifier = classifiers.load_classifier(args.classifier)
-    # Read once: every kept run is checked against the classifier file that judged it.
-    args.classifier_digest = _file_digest(args.classifier or classifiers.default_path())
+    # Computed once: every kept run and row is checked against the classifier that judged it.
+    args.classifier_digest = weights_digest(classifier)
     train = keras_gans.data.load_arrays("fashion_mnist", "train", args.data_dir)
     test = keras_gans.data.load_arrays("fashion_mnist", "test", args.data_dir)
     machine_line = machine()
     os.makedirs(os.path.join(args.out, "results"), exist_ok=True)
     print(f"{len(names)} variants, {args.epochs} epoch(s) each, on {machine_line}", flush=True)
 
-    rows, numbers, floor = [], {}, None
-    jobs = ([(name, name, name, run_variant) for name in names]
-            + [(game, f"{game} (PyTorch reference)", f"torch_{game}", run_reference) for game in references])
-    for name, label, key, run in jobs:
-        grid = f"results/{key}.png"
-        try:
-            start = time.perf_counter()
-            results = run(name, args, train, test, classifier, os.path.join(args.out, grid))
+    keys = names + [f"torch_{game}" for game in references]
+    kept = kept_rows(args, keys, train)
+    # Ours in the registry's order, then the references in the order of the games they mirror.
+    order = list(keras_gans.VARIANTS)
+    keys = sorted(set(keys) | set(kept), key=lambda key: (key.startswith("torch_"),
+                                                          order.index(key.removeprefix("torch_"))))
+    rows, numbers, settings, made_by, floor = [], {}, {}, {}, None
+    for key in keys:
+        game = key[len("torch_"):] if key.startswith("torch_") else None
+        label, grid = (f"{game} (PyTorch reference)" if game else key), f"results/{key}.png"
+        if key in kept:
+            results, settings[key], made_by[key] = kept[key]
+            print(f"{label}: row kept from {os.path.join(args.out, 'results.json')}", flush=True)
+        else:
+            try:
+                start = time.perf_counter()
+                run = run_reference if game else run_variant
+                results = run(game or key, args, train, test, classifier, os.path.join(args.out, grid))
+                settings[key] = settings_of(key, args, train)
+                made_by[key] = {"command": command, "machine": machine_line}
+                print(f"{label}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± "
+                      f"{results['kid_se']:.4f}, {results['seconds_per_epoch']:.1f} s/epoch "
+                      f"({time.perf_counter() - start:.0f} s here)", flush=True)
+            except Exception as error:  # one broken variant must not lose the others' rows
+                traceback.print_exc()
+                results = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+                print(f"{label}: failed ({results['error']})", flush=True)
+        if "error" not in results:
             floor = floor or results
-            print(f"{label}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± {results['kid_se']:.4f}, "
-                  f"{results['seconds_per_epoch']:.1f} s/epoch ({time.perf_counter() - start:.0f} s here)",
-                  flush=True)
-        except Exception as error:  # one broken variant must not lose the others' rows
-            traceback.print_exc()
-            results = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
-            print(f"{label}: failed ({results['error']})", flush=True)
         rows.append((label, results, grid))
         numbers[key] = results
     if floor is None:
         print("Every variant failed; no table written.", file=sys.stderr)
         return 1
     write_markdown(os.path.join(args.out, "results.md"), rows, args, machine_line, floor,
-                   floor["classifier_test_accuracy"], command, references)
-    atomic.write_json({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers},
-                      os.path.join(args.out, "results.json"), indent=2)
+                   floor["classifier_test_accuracy"], command, [key for key in keys if key.startswith("torch_")],
+                   kept_note(made_by, list(kept)))
+    atomic.write_json({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers,
+                       "settings": settings, "made_by": made_by}, os.path.join(args.out, "results.json"), indent=2)
     print(f"Wrote {os.path.join(args.out, 'results.md')}")
     return 0
 

@@ -4,6 +4,7 @@ import glob
 import csv
 import json
 import math
+import time
 
 import keras
 import numpy as np
@@ -402,6 +403,50 @@ def test_results_table_reuses_finished_variants_only_under_the_same_settings(tin
     assert trained[6:] == ["cgan"]
     assert results_table.main(argv + ["--rerun"]) == 0
     assert trained[7:] == ["gan", "cgan"]
+
+
+def test_results_table_update_keeps_other_rows_only_under_the_same_settings(tiny_classifier, tmp_path, capsys,
+                                                                           monkeypatch):
+    results_table = _results_table()
+    docs = tmp_path / "docs"
+    argv = ["--epochs", "1", "--steps-per-epoch", "1", "--n", "60", "--architecture", "mlp", "--classifier",
+            tiny_classifier[1], "--data-dir", SUBSET, "--out", str(docs), "--verbose", "0", "--no-xla", "--runs",
+            str(tmp_path / "runs")]
+
+    def rows():
+        return {line.split(" | ")[0][2:]: line for line in (docs / "results.md").read_text().splitlines()
+                if line.startswith("| gan |") or line.startswith("| cgan |")}
+
+    assert results_table.main(["--variants", "gan,cgan"] + argv) == 0
+    before = rows()
+    assert results_table.main(["--variants", "gan", "--update", "--rerun"] + argv) == 0
+    assert "cgan: row kept" in capsys.readouterr().out
+    after, table = rows(), (docs / "results.md").read_text()
+    assert after["cgan"] == before["cgan"] and list(after) == ["gan", "cgan"]  # the registry's order
+    assert "Rows kept from an earlier run under the same settings (`--update`): cgan, made with " \
+           "`python examples/results_table.py --variants gan,cgan" in table
+    made_by = json.loads((docs / "results.json").read_text())["made_by"]
+    assert "--update" in made_by["gan"]["command"] and "--update" not in made_by["cgan"]["command"]
+    assert results_table.main(["--variants", "gan"] + argv) == 0  # without --update: only what was asked
+    assert list(rows()) == ["gan"]
+
+    assert results_table.main(["--variants", "gan,cgan"] + argv) == 0
+    monkeypatch.setattr(keras_gans.CGAN, "learning_rates", (1e-4, 1e-4))  # a changed default of CGAN only
+    capsys.readouterr()
+    assert results_table.main(["--variants", "gan", "--update"] + argv) == 0
+    assert "cgan: the row in" in capsys.readouterr().out and list(rows()) == ["gan"]
+
+
+def test_weights_digest_names_the_weights_not_the_file(tmp_path):
+    results_table = _results_table()
+    model = tiny(keras_gans.GAN)
+    model.generator.save(tmp_path / "a.keras")
+    time.sleep(1.1)  # a .keras file records when it was saved
+    model.generator.save(tmp_path / "b.keras")
+    first, second = (keras.saving.load_model(tmp_path / name) for name in ("a.keras", "b.keras"))
+    assert results_table.weights_digest(first) == results_table.weights_digest(second)
+    second.trainable_weights[0].assign(second.trainable_weights[0] + 1e-6)
+    assert results_table.weights_digest(first) != results_table.weights_digest(second)
 
 
 def test_results_table_reference_rows_refuse_what_they_cannot_match(tmp_path, capsys):
