@@ -16,7 +16,8 @@ WGAN-GP critic. For dcgan, the DCGAN nets of `keras_gans.networks.dcgan_generato
     D: x -> conv 64 4x4 s2-LReLU(0.2) -> conv 128 4x4 s2 (no bias)-BN-LReLU -> FC 1
 
 Weights ~ N(0, 0.02). Batch 64, z ~ N(0, I) (keras_gans' default prior), the optimizers of the keras_gans game
-of the same name: Adam(2e-4, betas=(0.5, 0.999)), for WGAN-GP Adam(1e-4, betas=(0, 0.9)).
+of the same name (`GAMES`): Adam(betas=(0.5, 0.999)) at D 2e-4 and G 2e-4 (gan) or 1e-3 (lsgan, dragan,
+dcgan), for WGAN-GP Adam(betas=(0, 0.9)) at D 1e-4 and G 5e-4.
 
 Schedules (per real batch of 64 Fashion-MNIST images):
     gan      one D update (D on the real batch and on the detached fakes, in two calls as keras_gans' GAN or,
@@ -42,11 +43,13 @@ the fakes separately, then G updates per the game's schedule with D on the fakes
     python -m keras_gans.torch_baseline gan --train 1 --samples runs/reference/gan.npy --n 10000 --seed 0
 
     gan      minimax D loss, non-saturating G loss, Adam(2e-4, 0.5, 0.999), z ~ U[-1, 1] or N(0, I) (--prior)
-    lsgan    least squares with a=0, b=c=1, Adam(2e-4, 0.5, 0.999)
-    wgan_gp  Wasserstein loss + 10 * gradient penalty, 5 critic updates per G update, Adam(1e-4, 0, 0.9)
+    lsgan    least squares with a=0, b=c=1, Adam(0.5, 0.999) at D 2e-4, G 1e-3
+    wgan_gp  Wasserstein loss + 10 * gradient penalty, 5 critic updates per G update, Adam(0, 0.9) at D 1e-4,
+             G 5e-4
     dragan   minimax + non-saturating, + 10 * (||grad D(x + delta)|| - 1)^2 around the real batch
-             (delta = alpha * 0.5 std(x) u, u ~ U[0, 1] per pixel, alpha ~ U[0, 1] per sample), Adam(2e-4, 0.5)
-    dcgan    gan on the DCGAN nets (z of 100)
+             (delta = alpha * 0.5 std(x) u, u ~ U[0, 1] per pixel, alpha ~ U[0, 1] per sample), Adam(0.5) at D
+             2e-4, G 1e-3
+    dcgan    gan on the DCGAN nets (z of 100), G at 1e-3
 
 `keras_gans.bench.load_torch_baseline()` imports it for --compare-torch and calls `benchmark(...)`. It imports
 torch, the optional extra `pip install "keras-gans[benchmark]"`, so nothing in the package imports it at
@@ -202,10 +205,11 @@ class DCGANDiscriminator(nn.Module):
         return self.fc(self.conv(x).flatten(1))
 
 
-# The reference games: (critic updates per G update, normalization in D, (learning rate, beta_1, beta_2)).
-GAMES = {"gan": (1, "batch", (2e-4, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 0.5, 0.999)),
-         "wgan_gp": (5, "layer", (1e-4, 0.0, 0.9)), "dragan": (1, "batch", (2e-4, 0.5, 0.999)),
-         "dcgan": (1, "batch", (2e-4, 0.5, 0.999))}
+# The reference games: (critic updates per G update, normalization in D, Adam's (D's rate, G's rate, beta_1,
+# beta_2)), those of the keras_gans game of the same name (tests/test_bench.py holds them to it).
+GAMES = {"gan": (1, "batch", (2e-4, 2e-4, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999)),
+         "wgan_gp": (5, "layer", (1e-4, 5e-4, 0.0, 0.9)), "dragan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999)),
+         "dcgan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999))}
 
 
 def build_networks(game, channels=1, size=28):
@@ -264,9 +268,9 @@ def make_trainer(variant, batch_size=64, images=None, seed=0, joint_batches=None
     torch.manual_seed(seed)
     images = load_images() if images is None else images
     generator, discriminator = build_networks(variant, images.shape[1], images.shape[2])
-    lr, beta_1, beta_2 = GAMES[variant][2]
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr, betas=(beta_1, beta_2))
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr, betas=(beta_1, beta_2))
+    d_rate, g_rate, beta_1, beta_2 = GAMES[variant][2]
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), d_rate, betas=(beta_1, beta_2))
+    g_optimizer = torch.optim.Adam(generator.parameters(), g_rate, betas=(beta_1, beta_2))
     latent_dim = generator.latent_dim
     state = {"batch": 0, "order": torch.randperm(len(images)), "position": 0, "g_updates": 0}
     per_epoch = len(images) // batch_size
@@ -320,13 +324,13 @@ def train(game, epochs=1, images=None, batch_size=64, seed=0, prior="normal", lo
     returns the generator (in eval mode)."""
     if game not in GAMES:
         raise ValueError(f"The torch reference has the games {sorted(GAMES)}, not {game!r}.")
-    critic_updates, _, (lr, beta_1, beta_2) = GAMES[game]
+    critic_updates, _, (d_rate, g_rate, beta_1, beta_2) = GAMES[game]
     torch.manual_seed(seed)
     images = load_images() if images is None else images
     generator, discriminator = build_networks(game, images.shape[1], images.shape[2])
     latent_dim = generator.latent_dim
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr, betas=(beta_1, beta_2))
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr, betas=(beta_1, beta_2))
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), d_rate, betas=(beta_1, beta_2))
+    g_optimizer = torch.optim.Adam(generator.parameters(), g_rate, betas=(beta_1, beta_2))
     bce = nn.BCEWithLogitsLoss()
     ones, zeros = torch.ones(batch_size, 1), torch.zeros(batch_size, 1)
     batches = len(images) // batch_size

@@ -208,6 +208,18 @@ def _trainable(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
+def test_torch_reference_games_train_with_the_optimizers_and_schedule_of_our_variants():
+    pytest.importorskip("torch")
+    baseline = bench.load_torch_baseline()
+    for game, (critic_updates, _, (d_rate, g_rate, beta_1, beta_2)) in baseline.GAMES.items():
+        model = keras_gans.VARIANTS[game](image_shape=(28, 28, 1))
+        optimizers = model.default_optimizers()
+        assert [type(o).__name__ for o in optimizers] == ["Adam", "Adam"], game
+        assert [float(o.learning_rate) for o in optimizers] == pytest.approx([d_rate, g_rate]), game
+        assert [(o.beta_1, o.beta_2) for o in optimizers] == [(beta_1, beta_2)] * 2, game
+        assert model.d_steps == critic_updates, game
+
+
 def test_torch_baseline_rows(fashion_mnist):
     pytest.importorskip("torch")
     images, _ = fashion_mnist

@@ -14,14 +14,18 @@ class WGANGP(WGAN):
         critic loss   E_z[D(G(z))] - E_x[D(x)] + lambda E_x_hat[(||grad D(x_hat)||_2 - 1)^2]
         x_hat         eps x + (1 - eps) G(z),  eps ~ U[0, 1] drawn per sample
 
-    lambda = `gradient_penalty_weight` (10), n_critic = 5, Adam(1e-4, beta_1=0, beta_2=0.9), and no batch
-    norm in the critic (the penalty is per sample): the default critic uses layer normalization.
+    lambda = `gradient_penalty_weight` (10), n_critic = 5, the paper's Adam(beta_1=0, beta_2=0.9) with the
+    critic at its 1e-4 and G at 5e-4, and no batch norm in the critic (the penalty is per sample): the default
+    critic uses layer normalization. The paper's Algorithm 1 compiles Adam(1e-4, 0, 0.9) for both.
     """
 
     metric_names = WGAN.metric_names + ("gradient_penalty",)
     penalises_gradients = True
 
-    learning_rates = (1e-4, 1e-4)  # the paper's Adam rate, for both
+    # G five times faster than the critic: after one epoch of Fashion-MNIST, classifier-FID 13.24, 14.36, 14.48 at
+    # seeds 0-2, every class at least 5% of the samples, against 32.68, 32.34, 32.30 with the paper's 1e-4 for
+    # both (docs/parity.md).
+    learning_rates = (1e-4, 5e-4)
     quick_options = {"n_critic": 2}
 
     def __init__(self, generator=None, discriminator=None, *, n_critic=5, gradient_penalty_weight=10.0, **kwargs):
