@@ -341,7 +341,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     command = "python examples/results_table.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
-    names = args.variants.split(",") if args.variants else list(keras_gans.VARIANTS)
+    # Every variant by default; with --update only those named (--update --references gan remakes one row).
+    names = args.variants.split(",") if args.variants else [] if args.update else list(keras_gans.VARIANTS)
     unknown = [name for name in names if name not in keras_gans.VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; registered: {', '.join(keras_gans.VARIANTS)}")
@@ -365,7 +366,8 @@ def main(argv=None):
     test = keras_gans.data.load_arrays("fashion_mnist", "test", args.data_dir)
     machine_line = machine()
     os.makedirs(os.path.join(args.out, "results"), exist_ok=True)
-    print(f"{len(names)} variants, {args.epochs} epoch(s) each, on {machine_line}", flush=True)
+    print(f"{len(names)} variants and {len(references)} references, {args.epochs} epoch(s) each, on {machine_line}",
+          flush=True)
 
     keys = names + [f"torch_{game}" for game in references]
     kept = kept_rows(args, keys, train)

@@ -427,6 +427,8 @@ def test_results_table_update_keeps_other_rows_only_under_the_same_settings(tiny
            "`python examples/results_table.py --variants gan,cgan" in table
     made_by = json.loads((docs / "results.json").read_text())["made_by"]
     assert "--update" in made_by["gan"]["command"] and "--update" not in made_by["cgan"]["command"]
+    assert results_table.main(["--update"] + argv) == 0  # nothing named: nothing trained, every row kept
+    assert rows() == after
     assert results_table.main(["--variants", "gan"] + argv) == 0  # without --update: only what was asked
     assert list(rows()) == ["gan"]
 
