@@ -125,7 +125,9 @@ def reference_settings(game, args):
     from keras_gans import torch_baseline
 
     return {"epochs": args.epochs, "n": args.n, "data_dir": args.data_dir, "seed": args.seed,
-            "classifier": args.classifier_digest, "game": list(torch_baseline.GAMES[game])}
+            "classifier": args.classifier_digest,
+            # As JSON keeps it (lists, not tuples), so that the settings read back from a kept run compare equal.
+            "game": json.loads(json.dumps(torch_baseline.GAMES[game]))}
 
 
 def settings_of(key, args, train):

@@ -462,13 +462,16 @@ def test_results_table_reference_rows_refuse_what_they_cannot_match(tmp_path, ca
     assert "no PyTorch reference for ['began']" in capsys.readouterr().err
 
 
-def test_results_table_puts_the_pytorch_reference_beside_ours(tiny_classifier, tmp_path):
+def test_results_table_puts_the_pytorch_reference_beside_ours(tiny_classifier, tmp_path, capsys):
     pytest.importorskip("torch")
     results_table = _results_table()
     out = tmp_path / "docs"
-    assert results_table.main(["--variants", "gan", "--references", "gan", "--epochs", "1", "--n", "60",
-                               "--classifier", tiny_classifier[1], "--data-dir", SUBSET, "--out", str(out),
-                               "--verbose", "0", "--no-xla", "--runs", str(tmp_path / "runs")]) == 0
+    argv = ["--variants", "gan", "--references", "gan", "--epochs", "1", "--n", "60", "--classifier",
+            tiny_classifier[1], "--data-dir", SUBSET, "--out", str(out), "--verbose", "0", "--no-xla", "--runs",
+            str(tmp_path / "runs")]
+    assert results_table.main(argv) == 0
+    assert results_table.main(argv) == 0  # the finished reference run is reused, not trained again
+    assert "torch_gan: reusing" in capsys.readouterr().out
     table = (out / "results.md").read_text()
     assert "| gan |" in table and "| gan (PyTorch reference) |" in table and "results/torch_gan.png" in table
     numbers = json.loads((out / "results.json").read_text())["variants"]
