@@ -125,16 +125,15 @@ def reference_settings(game, args):
     from keras_gans import torch_baseline
 
     return {"epochs": args.epochs, "n": args.n, "data_dir": args.data_dir, "seed": args.seed,
-            "classifier": args.classifier_digest,
-            # As JSON keeps it (lists, not tuples), so that the settings read back from a kept run compare equal.
-            "game": json.loads(json.dumps(torch_baseline.GAMES[game]))}
+            "classifier": args.classifier_digest, "game": torch_baseline.GAMES[game]}
 
 
 def settings_of(key, args, train):
-    """The current settings of a table row: ours (a variant's name) or a reference (torch_GAME)."""
-    if key.startswith("torch_"):
-        return reference_settings(key[len("torch_"):], args)
-    return variant_settings(key, args, train)
+    """The current settings of a table row, ours (a variant's name) or a reference (torch_GAME), as JSON keeps
+    them (lists, not tuples), so that settings read back from a kept run or row compare equal."""
+    game = key.removeprefix("torch_")
+    settings = reference_settings(game, args) if game != key else variant_settings(key, args, train)
+    return json.loads(json.dumps(settings))
 
 
 def kept_rows(args, keys, train):
@@ -180,8 +179,9 @@ def reuse_or_run(key, args, settings, artefact, run):
     return results
 
 
-def run_variant(name, args, train, test, classifier, grid_path):
-    """Train and evaluate one variant of ours (or reuse its finished run in --runs); returns its numbers."""
+def run_variant(name, args, train, test, classifier, grid_path, settings):
+    """Train and evaluate one variant of ours (or reuse its finished run in --runs, if made under `settings`, the
+    row's `settings_of`); returns its numbers."""
     checkpoint = os.path.join(args.runs, f"{name}.keras")
 
     def run():
@@ -195,14 +195,15 @@ def run_variant(name, args, train, test, classifier, grid_path):
             results.update(parzen=parzen["mean"], parzen_se=parzen["std_error"], parzen_sigma=parzen["sigma"])
         return results
 
-    results = reuse_or_run(name, args, variant_settings(name, args, train), checkpoint, run)
+    results = reuse_or_run(name, args, settings, checkpoint, run)
     images, _ = evaluate.generate_for_evaluation(keras.saving.load_model(checkpoint), 100, args.seed)
     keras_gans.images.save_grid(images, grid_path, columns=10)
     return results
 
 
-def run_reference(game, args, train, test, classifier, grid_path):
-    """Train the PyTorch reference `game` for the table's epochs (or reuse its finished run in --runs), write
+def run_reference(game, args, train, test, classifier, grid_path, settings):
+    """Train the PyTorch reference `game` for the table's epochs (or reuse its finished run in --runs, if made
+    under `settings`, the row's `settings_of`), write
     its samples to RUNS/torch_GAME.npy and score them as `keras-gans evaluate --samples` does."""
     from keras_gans import torch_baseline
 
@@ -223,7 +224,7 @@ def run_reference(game, args, train, test, classifier, grid_path):
         results.update(seconds_per_epoch=seconds / args.epochs, train_seconds=seconds)
         return results
 
-    results = reuse_or_run(f"torch_{game}", args, reference_settings(game, args), samples_path, run)
+    results = reuse_or_run(f"torch_{game}", args, settings, samples_path, run)
     keras_gans.images.save_grid(np.load(samples_path)[:100], grid_path, columns=10)
     return results
 
@@ -379,7 +380,7 @@ def main(argv=None):
                                                           order.index(key.removeprefix("torch_"))))
     rows, numbers, settings, made_by, floor = [], {}, {}, {}, None
     for key in keys:
-        game = key[len("torch_"):] if key.startswith("torch_") else None
+        game = key.removeprefix("torch_") if key.startswith("torch_") else None
         label, grid = (f"{game} (PyTorch reference)" if game else key), f"results/{key}.png"
         if key in kept:
             results, settings[key], made_by[key] = kept[key]
@@ -388,8 +389,9 @@ def main(argv=None):
             try:
                 start = time.perf_counter()
                 run = run_reference if game else run_variant
-                results = run(game or key, args, train, test, classifier, os.path.join(args.out, grid))
-                settings[key] = settings_of(key, args, train)
+                row_settings = settings_of(key, args, train)
+                results = run(game or key, args, train, test, classifier, os.path.join(args.out, grid), row_settings)
+                settings[key] = row_settings
                 made_by[key] = {"command": command, "machine": machine_line}
                 print(f"{label}: classifier-FID {results['fid']:.2f}, KID {results['kid']:.4f} ± "
                       f"{results['kid_se']:.4f}, {results['seconds_per_epoch']:.1f} s/epoch "
