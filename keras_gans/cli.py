@@ -833,6 +833,11 @@ def _train(args, stop, extra_callbacks=()):
         dataset = semi_supervised.training_batches(images, labels, split, args.batch_size, args.seed)
     else:
         dataset = variant.training_dataset(images, labels, args.batch_size, None, args.seed)
+    if args.steps_per_epoch:
+        # An epoch of N steps need not end where a pass over the data does: Keras draws every epoch from one
+        # iterator, and a finite one that ran dry cut that epoch short (SGAN, 4 epochs of 400 steps on 937
+        # batches: the third trained 137 steps), so the data repeat, and every epoch trains its N steps.
+        dataset = dataset.repeat()
     checkpoint = os.path.join(args.out, "model.keras")
     history_path = os.path.join(args.out, "history.csv")
     curves_path = os.path.join(args.out, "curves.png")

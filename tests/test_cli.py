@@ -50,6 +50,17 @@ def test_train_learning_rates_and_options_reach_the_model(tmp_path):
     assert model.jit_compile is False
 
 
+def test_every_epoch_of_steps_per_epoch_trains_all_its_steps(tmp_path):
+    # 400 images in batches of 16 are 25 batches a pass; two epochs of 20 steps outrun it: the data repeat
+    # rather than cut the second epoch short at the end of the pass.
+    out = tmp_path / "run"
+    assert cli.main(["train", "gan", "--data-dir", SUBSET, "--epochs", "2", "--steps-per-epoch", "20",
+                     "--batch-size", "16", "--architecture", "mlp", "--latent-dim", "8", "--no-xla",
+                     "--out", str(out), "--verbose", "0"]) == 0
+    model = keras_gans.GAN.load(str(out / "model.keras"))
+    assert int(model.step_counter.numpy()) == 40 == int(model.g_optimizer.iterations.numpy())
+
+
 def test_semi_supervised_training_reports_test_accuracy_and_resumes(tmp_path, capsys):
     out = tmp_path / "sgan"
     common = ["--data-dir", SUBSET, "--steps-per-epoch", "2", "--batch-size", "8", "--architecture", "mlp",
