@@ -207,7 +207,7 @@ class DCGANDiscriminator(nn.Module):
 
 # The reference games: (critic updates per G update, normalization in D, Adam's (D's rate, G's rate, beta_1,
 # beta_2)), those of the keras_gans game of the same name (tests/test_bench.py holds them to it).
-GAMES = {"gan": (1, "batch", (2e-4, 2e-4, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999)),
+GAMES = {"gan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999)), "lsgan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999)),
          "wgan_gp": (5, "layer", (1e-4, 5e-4, 0.0, 0.9)), "dragan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999)),
          "dcgan": (1, "batch", (2e-4, 1e-3, 0.5, 0.999))}
 

@@ -15,6 +15,9 @@ class CGAN(GAN):
     """
 
     label_mode = "conditional"
+    # G at D's rate, not GAN's five times: after one epoch with G at 1e-3, 81.5% of samples in the requested
+    # class and classifier-FID 12.83, against 87.4% and 6.79 at 2e-4 (seed 0; docs/parity.md).
+    learning_rates = (2e-4, 2e-4)
 
     def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
         if not num_classes:
