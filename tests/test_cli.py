@@ -283,16 +283,16 @@ def test_resume_refuses_drift_and_applies_what_may_change(tmp_path, capsys):
     model = keras_gans.GAN.load(str(out / "model.keras"))  # make the run's checkpoint an XLA one, untrained
     model.compile(d_optimizer=model.d_optimizer, g_optimizer=model.g_optimizer, jit_compile=True)
     model.save(out / "model.keras")
-    assert cli.main(resume + ["--d-lr", "0.001", "--no-xla"]) == 0
+    assert cli.main(resume + ["--d-lr", "0.003", "--no-xla"]) == 0
     out_text = capsys.readouterr().out
-    assert "--d-lr 0.0002 -> 0.001" in out_text and "XLA off" in out_text
+    assert "--d-lr 0.0002 -> 0.003" in out_text and "XLA off" in out_text
     model = keras_gans.GAN.load(str(out / "model.keras"))
-    assert float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(1e-3)
+    assert float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(3e-3)
     assert float(model.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-3)  # the run's: GAN's default G rate
     assert model.jit_compile is False and model.generator_objective == "minimax"
     assert int(model.step_counter.numpy()) == 4 == int(model.g_optimizer.iterations.numpy())  # 2 + 2 steps
     run = json.loads((out / "run.json").read_text())
-    assert run["d_lr"] == pytest.approx(1e-3) and run["no_xla"] is True and run["batch_size"] == 16
+    assert run["d_lr"] == pytest.approx(3e-3) and run["no_xla"] is True and run["batch_size"] == 16
     assert [row["epoch"] for row in csv.DictReader(open(out / "history.csv"))] == ["0", "1"]
 
 
