@@ -128,11 +128,16 @@ def reference_settings(game, args):
             "classifier": args.classifier_digest, "game": torch_baseline.GAMES[game]}
 
 
+def reference_game(key):
+    """The PyTorch reference game a table row's key names (torch_GAME), or None for a row of ours."""
+    return key.removeprefix("torch_") if key.startswith("torch_") else None
+
+
 def settings_of(key, args, train):
     """The current settings of a table row, ours (a variant's name) or a reference (torch_GAME), as JSON keeps
     them (lists, not tuples), so that settings read back from a kept run or row compare equal."""
-    game = key.removeprefix("torch_")
-    settings = reference_settings(game, args) if game != key else variant_settings(key, args, train)
+    game = reference_game(key)
+    settings = reference_settings(game, args) if game else variant_settings(key, args, train)
     return json.loads(json.dumps(settings))
 
 
@@ -380,7 +385,7 @@ def main(argv=None):
                                                           order.index(key.removeprefix("torch_"))))
     rows, numbers, settings, made_by, floor = [], {}, {}, {}, None
     for key in keys:
-        game = key.removeprefix("torch_") if key.startswith("torch_") else None
+        game = reference_game(key)
         label, grid = (f"{game} (PyTorch reference)" if game else key), f"results/{key}.png"
         if key in kept:
             results, settings[key], made_by[key] = kept[key]
@@ -408,7 +413,7 @@ def main(argv=None):
         print("Every variant failed; no table written.", file=sys.stderr)
         return 1
     write_markdown(os.path.join(args.out, "results.md"), rows, args, machine_line, floor,
-                   floor["classifier_test_accuracy"], command, [key for key in keys if key.startswith("torch_")],
+                   floor["classifier_test_accuracy"], command, [key for key in keys if reference_game(key)],
                    kept_note(made_by, list(kept)))
     atomic.write_json({"command": command, "machine": machine_line, "epochs": args.epochs, "variants": numbers,
                        "settings": settings, "made_by": made_by}, os.path.join(args.out, "results.json"), indent=2)
