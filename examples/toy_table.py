@@ -42,8 +42,8 @@ Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_
 decay), scored by the same code.
 
 What was tried for the games that miss the ring, each `keras-gans toy GAME --steps S --set KEY=VALUE` at seed 0 (the
-harness otherwise as above). BEGAN, 5,000 steps: gamma 0.3, 0.5 (with lambda_k 0.001) and 0.9 all give 0/8 modes,
-every sample at one point off the ring, and instance noise 0.3 gives 1/8. Its controller keeps E[L(G(z))] = gamma
+harness otherwise as above). BEGAN, 5,000 steps: gamma 0.3, 0.5 (with lambda_k 0.001) and 0.9 all give 0/8 modes
+(at the defaults every sample lies at one point inside the ring), and instance noise 0.3 gives 1/8. Its controller keeps E[L(G(z))] = gamma
 E[L(x)], and an autoencoder that reconstructs any 2-D point meets that with all of G's samples at one point:
 nothing in BEGAN's loss spreads them. EBGAN, 5,000 steps: margin 0.3, 1 (its default), 3 and 10 give 2/8, 4/8,
 4/8 and 1/8 modes; pulling-away weight 1.0 (default 0.1) 5/8; instance noise 0.3 4/8 with 17% of the samples
