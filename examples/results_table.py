@@ -153,7 +153,7 @@ def kept_rows(args, keys, train):
     for key, numbers in old.get("variants", {}).items():
         if key in keys:
             continue
-        if key.removeprefix("torch_") in keras_gans.VARIANTS:
+        if (reference_game(key) or key) in keras_gans.VARIANTS:
             try:
                 settings = settings_of(key, args, train)
             except ImportError:  # a reference row, and no torch here to tell its settings
@@ -381,8 +381,8 @@ def main(argv=None):
     kept = kept_rows(args, keys, train)
     # Ours in the registry's order, then the references in the order of the games they mirror.
     order = list(keras_gans.VARIANTS)
-    keys = sorted(set(keys) | set(kept), key=lambda key: (key.startswith("torch_"),
-                                                          order.index(key.removeprefix("torch_"))))
+    keys = sorted(set(keys) | set(kept), key=lambda key: (reference_game(key) is not None,
+                                                          order.index(reference_game(key) or key)))
     rows, numbers, settings, made_by, floor = [], {}, {}, {}, None
     for key in keys:
         game = reference_game(key)
