@@ -32,10 +32,14 @@ uniform (nan: no sample near any mode). Collapses are reported as they came, not
 The harness (`keras_gans.toy`): every game keeps its paper's loss, optimizer kind, betas and D:G update ratio;
 the toy's choices are the same for all games -- MLPs of 3 x 256 (LeakyReLU 0.2; G with a linear output, the
 data in their own units), a real batch of 256 per D update, {steps} generator steps, each game's learning rates
-times {factor:g} (ACGAN: times 5; CatGAN: its own; G never faster than D, so InfoGAN's and ACGAN's G at D's rate) with a linear decay to 0 over the last 30% of the steps -- plus, for the games whose D
-judges real against fake with no per-sample term (GAN, DCGAN, LSGAN), PacGAN's packing of 4 samples per D input,
-and for SGAN and CatGAN, whose D has a per-sample class term, instance noise on D's inputs (standard deviation
-1.0 and 0.3, lowered linearly to 0 over the first 70% of the steps).
+times {factor:g} unless its `toy_setup` sets its own factor, G never faster than D, with a linear decay to 0 over
+the last 30% of the steps. What differs by game, read from each game's `toy_setup` (the table below): what it
+trains on; PacGAN's packing of several samples per D input, for the games whose D judges real against fake with
+no per-sample term; instance noise on D's inputs, lowered linearly to 0 over the first {noise_until:.0%} of the
+steps, for games whose D has a per-sample class term; and the learning rates that result.
+
+{settings}
+
 WGAN clips its critic's weights at 0.05, its default, instead of the paper's 0.01 (its docstring says why).
 Rows `torch_gan` / `torch_wgan_gp` are the PyTorch reference (`keras_gans.torch_baseline.toy_train`: MLPs
 3 x 256 ReLU, linear output, Adam(1e-4, 0.5, 0.9), 5 critic updates and lambda 10 for WGAN-GP, batch 256, no
@@ -57,6 +61,27 @@ without; `--set instance_noise=0` turns its noise off now).
 |---|---|---|
 {scatter}
 """
+
+
+def settings(variants, modes=8):
+    """The markdown table of each game's toy settings, read from its `toy_setup(modes)` and
+    `toy.learning_rates`, so that the page says what the harness runs."""
+    seen = {False: "samples", True: "samples with their mode as label",
+            "few": f"samples, {toy.LABELLED_PER_MODE} labelled per mode"}
+    lines = ["| game | trains on | one D input | instance noise | D / G learning rate |", "|---|---|---|---|---|"]
+    for name in variants:
+        game = VARIANTS[name]
+        plan = game.toy_setup(modes)
+        trains_on = seen[plan["labels"]]
+        codes = plan["options"].get("categorical_codes")
+        if codes:
+            trains_on += f" (G's code: {', '.join(f'{k}-way' for k in codes)} categorical)"
+        pack = plan.get("pack", 1)
+        noise = plan["options"].get("instance_noise")
+        d_rate, g_rate = toy.learning_rates(game, plan)
+        lines.append(f"| {name} | {trains_on} | {f'{pack} samples' if pack > 1 else 'one sample'} | "
+                     f"{f'{noise:g}' if noise else 'none'} | {d_rate:.3g} / {g_rate:.3g} |")
+    return "\n".join(lines)
 
 
 def table(rows):
@@ -128,7 +153,9 @@ def main():
         scatter = "\n".join(f"| {variant} | {picture(variant, 'ring')} | {picture(variant, 'grid')} |"
                              for variant in sorted({v for v, _ in rows}))
         atomic.write_text(args.markdown, MARKDOWN.format(steps=args.steps, machine=machine(), table=text,
-                                                         factor=toy.HARNESS["learning_rate"], scatter=scatter))
+                                                         factor=toy.HARNESS["learning_rate"], scatter=scatter,
+                                                         noise_until=toy.HARNESS["instance_noise_until"],
+                                                         settings=settings(sorted(VARIANTS))))
         print(f"Wrote {args.markdown}")
 
 

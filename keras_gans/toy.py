@@ -122,16 +122,22 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     model = cls(image_shape=(centres.shape[1],), latent_dim=latent_dim, architecture="toy", seed=seed,
                 **{**harness, **plan["options"], **(options or {})})
     model.compile()
-    factor = plan.get("learning_rate", HARNESS["learning_rate"])
-    d_rate, g_rate = (float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-                      for optimizer in (model.d_optimizer, model.g_optimizer))
-    # Each game's own optimizer and betas, at `factor` times its own rate (see HARNESS; a game's `toy_setup` may
-    # set its own factor), but G never faster than D: a G five times faster on images (InfoGAN, ACGAN: 1e-3
-    # against D's 2e-4) ran off at ten times that (InfoGAN, ring, 5,000 steps, seed 0: 8/8 modes with 99.9% of
-    # samples high-quality at G 2e-3 -> 2/8 at 1e-2).
-    model.d_optimizer.learning_rate.assign(d_rate * factor)
-    model.g_optimizer.learning_rate.assign(min(g_rate, d_rate) * factor)
+    for optimizer, rate in zip((model.d_optimizer, model.g_optimizer), learning_rates(cls, plan)):
+        optimizer.learning_rate.assign(rate)
     return model, plan
+
+
+def learning_rates(cls, plan):
+    """(D's, G's) learning rate of game `cls` on the toys, for its `toy_setup` `plan`: its own `learning_rates`
+    times the harness's factor (or the plan's "learning_rate"), G never faster than D.
+
+    Each game keeps its own optimizer and betas, at `factor` times its own rates (see HARNESS), but G never
+    faster than D: a G five times faster on images (InfoGAN, ACGAN: 1e-3 against D's 2e-4) ran off at ten
+    times that (InfoGAN, ring, 5,000 steps, seed 0: 8/8 modes with 99.9% of samples high-quality at G 2e-3 ->
+    2/8 at 1e-2)."""
+    factor = plan.get("learning_rate", HARNESS["learning_rate"])
+    d_rate, g_rate = cls.learning_rates
+    return d_rate * factor, min(g_rate, d_rate) * factor
 
 
 class LearningRateTail(keras.callbacks.Callback):
