@@ -127,8 +127,8 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     return model, plan
 
 
-def learning_rates(cls, plan):
-    """(D's, G's) learning rate of game `cls` on the toys, for its `toy_setup` `plan`: its own `learning_rates`
+def learning_rates(game, plan):
+    """(D's, G's) learning rate of `game` (a variant class) on the toys, for its `toy_setup` `plan`: its own `learning_rates`
     times the harness's factor (or the plan's "learning_rate"), G never faster than D.
 
     Each game keeps its own optimizer and betas, at `factor` times its own rates (see HARNESS), but G never
@@ -139,7 +139,7 @@ def learning_rates(cls, plan):
     # The rates as the compiled optimizers hold them, in float32: the products then round to the float32 rates the
     # toy table was made with. The short runs are that sensitive: WGAN-GP's 2,000-step ring (seed 0) covers 8/8
     # modes at D 0.00099999993 and 0/8 at 0.0010000000475, one float32 step apart.
-    d_rate, g_rate = (float(np.float32(rate)) for rate in cls.learning_rates)
+    d_rate, g_rate = (float(np.float32(rate)) for rate in game.learning_rates)
     return d_rate * factor, min(g_rate, d_rate) * factor
 
 
