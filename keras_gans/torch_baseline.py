@@ -74,7 +74,7 @@ LATENT_DIM = 62
 SCHEDULES = {"gan": 1, "wgan_gp": 5, "dragan": 1, "dcgan": 1}
 # Whether D sees the real batch and the fakes in one call by default, as the keras_gans game of the same name
 # does (`GANModel.joint_batches`); `bench` passes the variant's own setting.
-JOINT_BATCHES = {"gan": False, "wgan_gp": True, "dragan": True, "dcgan": False}
+JOINT_BATCHES = {"gan": False, "wgan_gp": True, "dragan": False, "dcgan": False}
 # The gradient penalties' weight lambda, as in keras_gans' WGAN-GP and DRAGAN.
 PENALTY_WEIGHT = 10.0
 
