@@ -128,8 +128,8 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
 
 
 def learning_rates(game, plan):
-    """(D's, G's) learning rate of `game` (a variant class) on the toys, for its `toy_setup` `plan`: its own `learning_rates`
-    times the harness's factor (or the plan's "learning_rate"), G never faster than D.
+    """(D's, G's) learning rate of `game` (a variant class) on the toys, for its `toy_setup` `plan`: its own
+    `learning_rates` times the harness's factor (or the plan's "learning_rate"), G never faster than D.
 
     Each game keeps its own optimizer and betas, at `factor` times its own rates (see HARNESS), but G never
     faster than D: a G five times faster on images (InfoGAN, ACGAN: 1e-3 against D's 2e-4) ran off at ten
