@@ -309,14 +309,18 @@ class GANModel(InferenceMixin, keras.Model):
         return self.generator.trainable_variables
 
     # ----------------------------------------------------------------------------------- compiling
-    # (D's, G's) learning rates of `default_optimizers`' Adam: 2e-4 for both, as in the DCGAN paper and the public
-    # GAN collections; a game whose paper or measurements say otherwise sets its own.
+    # The optimizers compile() builds when it gets none, one of `optimizer_class` for D and one for G, each with
+    # `optimizer_options` and its own rate of `learning_rates` (D's, G's). Adam(beta_1=0.5) at 2e-4 for both, as
+    # in the DCGAN paper and the public GAN collections; a game whose paper or measurements say otherwise sets its
+    # own.
+    optimizer_class = keras.optimizers.Adam
+    optimizer_options = {"beta_1": 0.5}
     learning_rates = (2e-4, 2e-4)
 
     def default_optimizers(self):
-        """(d_optimizer, g_optimizer) used when compile() gets none: Adam(beta_1=0.5) at `learning_rates`."""
-        d_rate, g_rate = self.learning_rates
-        return keras.optimizers.Adam(d_rate, beta_1=0.5), keras.optimizers.Adam(g_rate, beta_1=0.5)
+        """(d_optimizer, g_optimizer) used when compile() gets none: `optimizer_class(rate,
+        **optimizer_options)` at D's and G's `learning_rates`."""
+        return tuple(self.optimizer_class(rate, **self.optimizer_options) for rate in self.learning_rates)
 
     def compile(self, d_optimizer=None, g_optimizer=None, jit_compile="auto", **kwargs):
         """Configure training. Other keyword arguments (`steps_per_execution`, `run_eagerly`, ...) go to

@@ -32,6 +32,8 @@ class WGAN(GANModel):
     """
 
     metric_names = ("d_loss", "g_loss", "wasserstein")
+    optimizer_class = keras.optimizers.RMSprop
+    optimizer_options = {}
     learning_rates = (2e-4, 1e-3)
 
     def __init__(self, generator=None, discriminator=None, *, n_critic=1, clip_value=0.05, **kwargs):
@@ -45,10 +47,6 @@ class WGAN(GANModel):
     @property
     def critic(self):
         return self.discriminator
-
-    def default_optimizers(self):
-        d_rate, g_rate = self.learning_rates
-        return keras.optimizers.RMSprop(d_rate), keras.optimizers.RMSprop(g_rate)
 
     def discriminator_loss(self, real, labels=None):
         out = self.discriminator_outputs(real, labels)

@@ -26,6 +26,8 @@ class WGANGP(WGAN):
     # seeds 0-2, every class at least 5% of the samples, against 32.68, 32.34, 32.30 with the paper's 1e-4 for
     # both (docs/parity.md).
     learning_rates = (1e-4, 5e-4)
+    optimizer_class = keras.optimizers.Adam
+    optimizer_options = {"beta_1": 0.0, "beta_2": 0.9}
     quick_options = {"n_critic": 2}
 
     def __init__(self, generator=None, discriminator=None, *, n_critic=5, gradient_penalty_weight=10.0, **kwargs):
@@ -35,11 +37,6 @@ class WGANGP(WGAN):
 
     def build_discriminator(self):
         return super().build_discriminator(normalization="layer")
-
-    def default_optimizers(self):
-        d_rate, g_rate = self.learning_rates
-        return (keras.optimizers.Adam(d_rate, beta_1=0.0, beta_2=0.9),
-                keras.optimizers.Adam(g_rate, beta_1=0.0, beta_2=0.9))
 
     def discriminator_loss(self, real, labels=None):
         out = self.discriminator_outputs(real, labels)
