@@ -408,7 +408,7 @@ CHANGEABLE_ON_RESUME = ("d_lr", "g_lr", "no_xla", "sample_every", "quality_every
 FLAGS = {**{key: "--" + key.replace("_", "-") for key in RUN_DEFAULTS}, "options": "--set"}
 # A run's files, which --overwrite removes (and nothing else in OUT); their atomic writes' leftovers, hidden
 # ".NAME.<random>.tmp..." siblings of a process killed mid-write, go with them.
-RUN_FILES = ("model.keras", "history.csv", "curves.png", "samples", "run.json")
+RUN_FILES = ("model.keras", "best.keras", "history.csv", "curves.png", "samples", "run.json")
 # The options that say how to read the folder of --images, and the ones that name other data instead.
 FOLDER_OPTIONS = ("image_size", "color_mode", "crop", "cache")
 OTHER_DATA = ("dataset", "data_dir", "split")
@@ -878,6 +878,7 @@ def _train(args, stop, extra_callbacks=()):
         print(f"Labeled: {len(split.train)} examples in training, {len(split.validation)} held out for validation "
               f"({args.labeled_per_class - args.validation_per_class} and {args.validation_per_class} per class).")
     validation = test = None
+    selection = []
     # A semi-supervised game trained without labels has classes that need not match the real ones.
     labeled = args.labeled_per_class or variant.label_mode != "semi_supervised"
     # Your own images have no test split to measure it on.
@@ -886,6 +887,11 @@ def _train(args, stop, extra_callbacks=()):
         # The classifier the game trains, measured after every epoch on the held-out labeled examples: whatever
         # is chosen by watching val_accuracy is chosen without the test split, which is scored after training.
         validation = semi_supervised.validation_batches(images, labels, split)
+        # The checkpoint to publish is chosen by val_accuracy alone: best.keras, the epoch with the highest one
+        # (the first of equals), carried across --resume by starting from the best in history.csv so far.
+        selection = [callbacks.FiniteCheckpoint(os.path.join(args.out, "best.keras"), monitor="val_accuracy",
+                                                mode="max", save_best_only=True,
+                                                initial_value_threshold=_best_validation(history_path, args.out))]
     elif scores_test and not args.labeled_per_class:
         # A fully labeled game (ACGAN): measured on the real labeled test images after every epoch.
         test = _read_dataset(args, "test")
@@ -902,7 +908,7 @@ def _train(args, stop, extra_callbacks=()):
                                        keras.callbacks.LambdaCallback(
                                            on_epoch_end=lambda epoch, logs: plots.plot_history(history_path,
                                                                                                curves_path)),
-                                       watcher, *extra_callbacks])
+                                       *selection, watcher, *extra_callbacks])
     seconds = time.perf_counter() - start
     finite = callbacks._finite(watcher.logs)
     if stop.received is not None:
@@ -925,16 +931,56 @@ def _train(args, stop, extra_callbacks=()):
             accuracy = history.history["val_accuracy"][-1]
             every = "every epoch's in history.csv as val_accuracy"
         accuracy = float(accuracy)
-        atomic.write_json({**record, "test_accuracy": accuracy, "test_examples": len(test[0])}, record_path,
-                          indent=2)
+        record.update(test_accuracy=accuracy, test_examples=len(test[0]))
+        best = _best_checkpoint(variant, args.out, history_path, test) if selection else {}
+        record.update(best)
+        atomic.write_json(record, record_path, indent=2)
         print(f"Test accuracy of the discriminator's classifier on the real test split ({len(test[0])} images, "
               f"{'scored once, after training' if args.labeled_per_class else 'after the last epoch'}): {accuracy:.4f} "
               f"(test error {1 - accuracy:.2%}; in run.json as test_accuracy; {every})")
+        if best:
+            print(f"Chosen by val_accuracy: epoch {best['best_epoch']} ({best['best_val_accuracy']:.4f} on the "
+                  f"held-out labeled examples), {os.path.join(args.out, 'best.keras')}: test accuracy "
+                  f"{best['best_test_accuracy']:.4f} (in run.json as best_test_accuracy)")
     elif validation is not None:
         accuracy = history.history["val_accuracy"][-1]
         print(f"Accuracy of the discriminator's classifier on the {len(split.validation)} held-out labeled examples: "
               f"{accuracy:.4f} (no test split to score; every epoch's in history.csv as val_accuracy)")
     return 0
+
+
+def _validation_history(history_path):
+    """[(epoch, val_accuracy)] of the epochs in history.csv that have a finite one."""
+    import csv
+
+    if not os.path.isfile(history_path):
+        return []
+    with open(history_path, newline="") as f:
+        rows = [(int(row["epoch"]) + 1, float(row.get("val_accuracy") or "nan")) for row in csv.DictReader(f)]
+    return [(epoch, value) for epoch, value in rows if math.isfinite(value)]
+
+
+def _best_validation(history_path, out):
+    """The val_accuracy that best.keras holds, for --resume to improve on; None for a new run (or one without
+    best.keras), whose first validated epoch is then saved."""
+    if not os.path.isfile(os.path.join(out, "best.keras")):
+        return None
+    values = [value for _, value in _validation_history(history_path)]
+    return max(values) if values else None
+
+
+def _best_checkpoint(variant, out, history_path, test):
+    """run.json's record of best.keras: its epoch, its val_accuracy and its accuracy on the test split."""
+    path = os.path.join(out, "best.keras")
+    scores = _validation_history(history_path)
+    if not os.path.isfile(path) or not scores:
+        return {}
+    from . import semi_supervised
+
+    epoch, value = max(scores, key=lambda score: score[1])  # max() keeps the first of equals, as best.keras does
+    model = variant.load(path)
+    accuracy = model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
+    return {"best_epoch": epoch, "best_val_accuracy": value, "best_test_accuracy": float(accuracy)}
 
 
 def _stopped(args, stop, model, dataset, checkpoint, initial_epoch, finite):

@@ -149,6 +149,33 @@ def test_train_validates_on_the_held_out_labels_and_scores_the_test_split_once(t
     assert "add --labeled-per-class N" in capsys.readouterr().err
 
 
+def test_train_keeps_the_checkpoint_with_the_best_val_accuracy_across_resume(tmp_path, capsys):
+    out = tmp_path / "sgan"
+    argv = ["train", "sgan", "--labeled-per-class", "3", "--validation-per-class", "1", "--epochs", "3",
+            "--data-dir", SUBSET, "--steps-per-epoch", "3", "--batch-size", "8", "--architecture", "tiny",
+            "--latent-dim", "8", "--no-xla", "--out", str(out), "--verbose", "0", "--d-lr", "0.01"]
+    assert cli.main(argv) == 0
+    assert cli.main(["train", "sgan", "--out", str(out), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    val = [float(row["val_accuracy"]) for row in rows]
+    run = json.loads((out / "run.json").read_text())
+    # The first epoch of the highest val_accuracy over both invocations, and best.keras holds that epoch's D.
+    assert len(val) == 5 and run["best_epoch"] == 1 + val.index(max(val))
+    assert run["best_val_accuracy"] == pytest.approx(max(val), abs=1e-6)
+    images, labels = data.load_idx(SUBSET, "train")
+    split = semi_supervised.split_labeled(labels, 3, 1, seed=0)
+    best = keras_gans.SGAN.load(str(out / "best.keras"))
+    held_out = best.classify(data.to_model_range(images[split.validation])).argmax(-1)
+    assert (held_out == labels[split.validation]).mean() == pytest.approx(max(val), abs=1e-6)
+    test_images, test_labels = data.load_idx(SUBSET, "test")
+    predicted = best.classify(data.to_model_range(test_images)).argmax(-1)
+    assert run["best_test_accuracy"] == pytest.approx((predicted == test_labels).mean(), abs=1e-6)
+    assert f"Chosen by val_accuracy: epoch {run['best_epoch']}" in capsys.readouterr().out
+    # --overwrite takes best.keras with the rest of the run.
+    assert cli.main(argv[:-2] + ["--epochs", "1", "--overwrite", "--validation-per-class", "0"]) == 0
+    assert not (out / "best.keras").exists()
+
+
 # ------------------------------------------------------------------------------------- baseline
 def test_the_baseline_command_writes_test_accuracy_and_its_validation_split(tmp_path, capsys, record_reads):
     path = tmp_path / "baseline.json"
