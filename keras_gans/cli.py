@@ -888,10 +888,9 @@ def _train(args, stop, extra_callbacks=()):
         # is chosen by watching val_accuracy is chosen without the test split, which is scored after training.
         validation = semi_supervised.validation_batches(images, labels, split)
         # The checkpoint to publish is chosen by val_accuracy alone: best.keras, the epoch with the highest one
-        # (the first of equals), carried across --resume by starting from the best in history.csv so far.
-        selection = [callbacks.FiniteCheckpoint(os.path.join(args.out, "best.keras"), monitor="val_accuracy",
-                                                mode="max", save_best_only=True,
-                                                initial_value_threshold=_best_validation(history_path, args.out))]
+        # (the latest of equals), carried across --resume by starting from the best in history.csv so far.
+        selection = [callbacks.BestCheckpoint(os.path.join(args.out, "best.keras"), monitor="val_accuracy",
+                                              initial_value_threshold=_best_validation(history_path, args.out))]
     elif scores_test and not args.labeled_per_class:
         # A fully labeled game (ACGAN): measured on the real labeled test images after every epoch.
         test = _read_dataset(args, "test")
@@ -977,7 +976,8 @@ def _best_checkpoint(variant, out, history_path, test):
         return {}
     from . import semi_supervised
 
-    epoch, value = max(scores, key=lambda score: score[1])  # max() keeps the first of equals, as best.keras does
+    # The latest of equal scores, as best.keras holds: max() keeps the first it meets, so it reads them backwards.
+    epoch, value = max(reversed(scores), key=lambda score: score[1])
     model = variant.load(path)
     accuracy = model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
     return {"best_epoch": epoch, "best_val_accuracy": value, "best_test_accuracy": float(accuracy)}

@@ -97,6 +97,33 @@ def test_a_checkpoint_that_fails_midway_keeps_the_previous_one(dataset, tmp_path
     keras_gans.GAN.load(str(path))
 
 
+def test_best_checkpoint_keeps_the_latest_of_equal_scores_and_starts_from_the_threshold(tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    path = tmp_path / "best.weights.h5"
+
+    def run(scores, threshold=None):
+        best = keras_gans.callbacks.BestCheckpoint(str(path), initial_value_threshold=threshold,
+                                                   save_weights_only=True)
+        best.set_model(model)
+        held = []
+        for epoch, score in enumerate(scores):
+            model.layers[0].bias.assign([float(epoch)])  # which epoch the weights are from
+            best.on_epoch_end(epoch, {"val_accuracy": score})
+            held.append(saved_epoch() if path.exists() else None)
+        return held
+
+    def saved_epoch():
+        restored = keras.models.clone_model(model)
+        restored.load_weights(str(path))
+        return float(restored.layers[0].bias.numpy()[0])
+
+    # 0.5, then 0.7 (better), 0.7 again (a tie: the later is kept), 0.6 (worse: epoch 2 stays).
+    assert run([0.5, 0.7, 0.7, 0.6]) == [0.0, 1.0, 2.0, 2.0]
+    path.unlink()
+    # Going on from a best of 0.7: a worse epoch writes nothing, an equal one is kept.
+    assert run([0.6, 0.7], threshold=0.7) == [None, 1.0]
+
+
 def test_a_backup_that_fails_midway_keeps_the_previous_backup(dataset, tmp_path, monkeypatch):
     model = tiny(keras_gans.GAN)
     model.compile()
