@@ -122,16 +122,25 @@ class BestCheckpoint(FiniteCheckpoint):
     """`FiniteCheckpoint` of the best epoch by `monitor` (`save_best_only`), keeping the latest of equal scores:
     a validation split of a few labeled images (20 with 10 labels per class, 2 of them held out) moves
     val_accuracy in steps of 5 points, so ties are common, and a tie is no evidence that the earlier epoch was
-    the better one; the later one has trained longer. `initial_value_threshold` is the best score so far when
-    a run goes on (`--resume`)."""
+    the better one; the later one has trained longer. When a run goes on (`--resume`), `initial_value_threshold`
+    and `initial_epoch` are the score and the epoch (counted from 1) of the checkpoint saved so far;
+    `best_epoch` is the epoch the file holds (None: nothing saved)."""
 
-    def __init__(self, filepath, monitor="val_accuracy", mode="max", initial_value_threshold=None, **kwargs):
+    def __init__(self, filepath, monitor="val_accuracy", mode="max", initial_value_threshold=None, initial_epoch=None,
+                 **kwargs):
         super().__init__(filepath, monitor=monitor, mode=mode, save_best_only=True,
                          initial_value_threshold=initial_value_threshold, **kwargs)
+        self.best_epoch = initial_epoch
 
     def _is_improvement(self, monitor_value, reference_value):
         return reference_value is None or monitor_value == reference_value or bool(
             super()._is_improvement(monitor_value, reference_value))
+
+    def _should_save_model(self, epoch, batch, logs, filepath):
+        save = super()._should_save_model(epoch, batch, logs, filepath)
+        if save:
+            self.best_epoch = epoch + 1
+        return save
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):

@@ -888,9 +888,11 @@ def _train(args, stop, extra_callbacks=()):
         # is chosen by watching val_accuracy is chosen without the test split, which is scored after training.
         validation = semi_supervised.validation_batches(images, labels, split)
         # The checkpoint to publish is chosen by val_accuracy alone: best.keras, the epoch with the highest one
-        # (the latest of equals), carried across --resume by starting from the best in history.csv so far.
-        selection = [callbacks.BestCheckpoint(os.path.join(args.out, "best.keras"), monitor="val_accuracy",
-                                              initial_value_threshold=_best_validation(history_path, args.out))]
+        # (the latest of equals), carried across --resume by starting from the one it holds.
+        best_path = os.path.join(args.out, "best.keras")
+        epoch, value = _best_validation(history_path) if os.path.isfile(best_path) else (None, None)
+        selection = [callbacks.BestCheckpoint(best_path, monitor="val_accuracy", initial_value_threshold=value,
+                                              initial_epoch=epoch)]
     elif scores_test and not args.labeled_per_class:
         # A fully labeled game (ACGAN): measured on the real labeled test images after every epoch.
         test = _read_dataset(args, "test")
@@ -931,7 +933,7 @@ def _train(args, stop, extra_callbacks=()):
             every = "every epoch's in history.csv as val_accuracy"
         accuracy = float(accuracy)
         record.update(test_accuracy=accuracy, test_examples=len(test[0]))
-        best = _best_checkpoint(variant, args.out, history_path, test) if selection else {}
+        best = _best_checkpoint(variant, selection[0], test) if selection else {}
         record.update(best)
         atomic.write_json(record, record_path, indent=2)
         print(f"Test accuracy of the discriminator's classifier on the real test split ({len(test[0])} images, "
@@ -948,39 +950,31 @@ def _train(args, stop, extra_callbacks=()):
     return 0
 
 
-def _validation_history(history_path):
-    """[(epoch, val_accuracy)] of the epochs in history.csv that have a finite one."""
+def _best_validation(history_path):
+    """(epoch counted from 1, val_accuracy) of the checkpoint that best.keras holds, read from history.csv: the
+    highest val_accuracy, the latest of equals, as `callbacks.BestCheckpoint` keeps them; (None, None) without one."""
     import csv
 
     if not os.path.isfile(history_path):
-        return []
+        return None, None
     with open(history_path, newline="") as f:
         rows = [(int(row["epoch"]) + 1, float(row.get("val_accuracy") or "nan")) for row in csv.DictReader(f)]
-    return [(epoch, value) for epoch, value in rows if math.isfinite(value)]
+    scores = [(epoch, value) for epoch, value in rows if math.isfinite(value)]
+    # max() keeps the first of equals it meets, so it reads them backwards.
+    return max(reversed(scores), key=lambda score: score[1]) if scores else (None, None)
 
 
-def _best_validation(history_path, out):
-    """The val_accuracy that best.keras holds, for --resume to improve on; None for a new run (or one without
-    best.keras), whose first validated epoch is then saved."""
-    if not os.path.isfile(os.path.join(out, "best.keras")):
-        return None
-    values = [value for _, value in _validation_history(history_path)]
-    return max(values) if values else None
-
-
-def _best_checkpoint(variant, out, history_path, test):
-    """run.json's record of best.keras: its epoch, its val_accuracy and its accuracy on the test split."""
-    path = os.path.join(out, "best.keras")
-    scores = _validation_history(history_path)
-    if not os.path.isfile(path) or not scores:
-        return {}
+def _best_checkpoint(variant, best, test):
+    """run.json's record of the checkpoint `best` (a `callbacks.BestCheckpoint`) holds: its epoch, its
+    val_accuracy and its accuracy on the test split; {} when it holds none."""
     from . import semi_supervised
 
-    # The latest of equal scores, as best.keras holds: max() keeps the first it meets, so it reads them backwards.
-    epoch, value = max(reversed(scores), key=lambda score: score[1])
-    model = variant.load(path)
+    if best.best_epoch is None or not os.path.isfile(best.filepath):
+        return {}
+    model = variant.load(best.filepath)
     accuracy = model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
-    return {"best_epoch": epoch, "best_val_accuracy": value, "best_test_accuracy": float(accuracy)}
+    return {"best_epoch": best.best_epoch, "best_val_accuracy": float(best.best),
+            "best_test_accuracy": float(accuracy)}
 
 
 def _stopped(args, stop, model, dataset, checkpoint, initial_epoch, finite):

@@ -101,15 +101,17 @@ def test_best_checkpoint_keeps_the_latest_of_equal_scores_and_starts_from_the_th
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     path = tmp_path / "best.weights.h5"
 
-    def run(scores, threshold=None):
+    def run(scores, threshold=None, initial_epoch=None):
         best = keras_gans.callbacks.BestCheckpoint(str(path), initial_value_threshold=threshold,
-                                                   save_weights_only=True)
+                                                   initial_epoch=initial_epoch, save_weights_only=True)
         best.set_model(model)
         held = []
         for epoch, score in enumerate(scores):
             model.layers[0].bias.assign([float(epoch)])  # which epoch the weights are from
             best.on_epoch_end(epoch, {"val_accuracy": score})
             held.append(saved_epoch() if path.exists() else None)
+            # best_epoch counts from 1 and names what the file holds.
+            assert best.best_epoch == (held[-1] + 1 if held[-1] is not None else initial_epoch)
         return held
 
     def saved_epoch():
@@ -121,7 +123,7 @@ def test_best_checkpoint_keeps_the_latest_of_equal_scores_and_starts_from_the_th
     assert run([0.5, 0.7, 0.7, 0.6]) == [0.0, 1.0, 2.0, 2.0]
     path.unlink()
     # Going on from a best of 0.7: a worse epoch writes nothing, an equal one is kept.
-    assert run([0.6, 0.7], threshold=0.7) == [None, 1.0]
+    assert run([0.6, 0.7], threshold=0.7, initial_epoch=3) == [None, 1.0]
 
 
 def test_a_backup_that_fails_midway_keeps_the_previous_backup(dataset, tmp_path, monkeypatch):
