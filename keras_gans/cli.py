@@ -925,7 +925,7 @@ def _train(args, stop, extra_callbacks=()):
     if scores_test:
         if args.labeled_per_class:  # read only now: nothing during training looked at it
             test = _read_dataset(args, "test")
-            accuracy = model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
+            accuracy = _test_accuracy(model, test)
             every = (f"history.csv's val_accuracy is on the {len(split.validation)} held-out labeled examples"
                      if len(split.validation) else "no per-epoch validation (--validation-per-class 0)")
         else:
@@ -941,7 +941,7 @@ def _train(args, stop, extra_callbacks=()):
               f"(test error {1 - accuracy:.2%}; in run.json as test_accuracy; {every})")
         if best:
             print(f"Chosen by val_accuracy: epoch {best['best_epoch']} ({best['best_val_accuracy']:.4f} on the "
-                  f"held-out labeled examples), {os.path.join(args.out, 'best.keras')}: test accuracy "
+                  f"held-out labeled examples), {selection[0].filepath}: test accuracy "
                   f"{best['best_test_accuracy']:.4f} (in run.json as best_test_accuracy)")
     elif validation is not None:
         accuracy = history.history["val_accuracy"][-1]
@@ -964,17 +964,20 @@ def _best_validation(history_path):
     return max(reversed(scores), key=lambda score: score[1]) if scores else (None, None)
 
 
+def _test_accuracy(model, test):
+    """The accuracy of a classifying game's own classifier on the labeled `test` split, (images, labels)."""
+    from . import semi_supervised
+
+    return model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
+
+
 def _best_checkpoint(variant, best, test):
     """run.json's record of the checkpoint `best` (a `callbacks.BestCheckpoint`) holds: its epoch, its
     val_accuracy and its accuracy on the test split; {} when it holds none."""
-    from . import semi_supervised
-
     if best.best_epoch is None or not os.path.isfile(best.filepath):
         return {}
-    model = variant.load(best.filepath)
-    accuracy = model.evaluate(semi_supervised.scoring_batches(*test), verbose=0, return_dict=True)["accuracy"]
     return {"best_epoch": best.best_epoch, "best_val_accuracy": float(best.best),
-            "best_test_accuracy": float(accuracy)}
+            "best_test_accuracy": float(_test_accuracy(variant.load(best.filepath), test))}
 
 
 def _stopped(args, stop, model, dataset, checkpoint, initial_epoch, finite):
