@@ -890,7 +890,8 @@ def _train(args, stop, extra_callbacks=()):
         # The checkpoint to publish is chosen by val_accuracy alone: best.keras, the epoch with the highest one
         # (the latest of equals), carried across --resume by starting from the one it holds.
         best_path = os.path.join(args.out, "best.keras")
-        epoch, value = _best_validation(history_path) if os.path.isfile(best_path) else (None, None)
+        epoch, value = (_best_validation(variant.load(best_path), history_path, dataset, args.steps_per_epoch)
+                        if os.path.isfile(best_path) else (None, None))
         selection = [callbacks.BestCheckpoint(best_path, monitor="val_accuracy", initial_value_threshold=value,
                                               initial_epoch=epoch)]
     elif scores_test and not args.labeled_per_class:
@@ -950,18 +951,21 @@ def _train(args, stop, extra_callbacks=()):
     return 0
 
 
-def _best_validation(history_path):
-    """(epoch counted from 1, val_accuracy) of the checkpoint that best.keras holds, read from history.csv: the
-    highest val_accuracy, the latest of equals, as `callbacks.BestCheckpoint` keeps them; (None, None) without one."""
+def _best_validation(best, history_path, dataset, steps_per_epoch=None):
+    """(epoch counted from 1, val_accuracy) of the checkpoint `best` (best.keras, loaded): its epoch from its own
+    step counter, as --resume counts model.keras's, and its score from that epoch's row of history.csv; (None,
+    None) without a finite one. Not history's highest score: a run resumed from before best.keras existed has
+    epochs in history.csv that best.keras never held."""
     import csv
 
+    epoch = completed_epochs(best, dataset, steps_per_epoch)
     if not os.path.isfile(history_path):
         return None, None
     with open(history_path, newline="") as f:
-        rows = [(int(row["epoch"]) + 1, float(row.get("val_accuracy") or "nan")) for row in csv.DictReader(f)]
-    scores = [(epoch, value) for epoch, value in rows if math.isfinite(value)]
-    # max() keeps the first of equals it meets, so it reads them backwards.
-    return max(reversed(scores), key=lambda score: score[1]) if scores else (None, None)
+        scores = [float(row.get("val_accuracy") or "nan") for row in csv.DictReader(f)
+                  if int(row["epoch"]) + 1 == epoch]
+    # A row written twice (an epoch trained again after a stop) keeps its latest.
+    return (epoch, scores[-1]) if scores and math.isfinite(scores[-1]) else (None, None)
 
 
 def _test_accuracy(model, test):

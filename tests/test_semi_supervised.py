@@ -176,6 +176,38 @@ def test_train_keeps_the_checkpoint_with_the_best_val_accuracy_across_resume(tmp
     assert not (out / "best.keras").exists()
 
 
+
+def test_resume_seeds_best_keras_from_the_epoch_it_holds_not_from_history(tmp_path, capsys):
+    # A run from before best.keras existed (here: best.keras deleted after two epochs) resumed twice: history.csv
+    # has epochs best.keras never held, and one of them scored higher than anything since (set to 1.0 here).
+    # The second resume must start from best.keras's own epoch and score, or run.json names an epoch it lacks.
+    out = tmp_path / "sgan"
+    argv = ["train", "sgan", "--labeled-per-class", "3", "--validation-per-class", "1", "--epochs", "2",
+            "--data-dir", SUBSET, "--steps-per-epoch", "3", "--batch-size", "8", "--architecture", "tiny",
+            "--latent-dim", "8", "--no-xla", "--out", str(out), "--verbose", "0"]
+    resume = ["train", "sgan", "--out", str(out), "--resume", "--epochs", "1", "--verbose", "0"]
+    assert cli.main(argv) == 0
+    (out / "best.keras").unlink()
+    assert cli.main(resume) == 0
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    rows[0]["val_accuracy"] = "1.0"
+    with open(out / "history.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert cli.main(resume) == 0
+    capsys.readouterr()
+    val = [float(row["val_accuracy"]) for row in csv.DictReader(open(out / "history.csv"))]
+    run = json.loads((out / "run.json").read_text())
+    assert len(val) == 4 and run["best_epoch"] == (4 if val[3] >= val[2] else 3)
+    assert run["best_val_accuracy"] == pytest.approx(max(val[2:]), abs=1e-6)
+    images, labels = data.load_idx(SUBSET, "train")
+    split = semi_supervised.split_labeled(labels, 3, 1, seed=0)
+    best = keras_gans.SGAN.load(str(out / "best.keras"))
+    assert int(best.step_counter) == 3 * run["best_epoch"]
+    held_out = best.classify(data.to_model_range(images[split.validation])).argmax(-1)
+    assert (held_out == labels[split.validation]).mean() == pytest.approx(run["best_val_accuracy"], abs=1e-6)
+
 # ------------------------------------------------------------------------------------- baseline
 def test_the_baseline_command_writes_test_accuracy_and_its_validation_split(tmp_path, capsys, record_reads):
     path = tmp_path / "baseline.json"
