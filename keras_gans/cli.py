@@ -203,6 +203,10 @@ def _parser():
     train_parser.add_argument("--d-lr", type=_positive_number,
                               help="discriminator learning rate (default: the variant's)")
     train_parser.add_argument("--g-lr", type=_positive_number, help="generator learning rate (default: the variant's)")
+    train_parser.add_argument("--lr-decay", choices=("none", "linear"),
+                              help="linear: both learning rates fall linearly from their start to 0 at the end of "
+                                   "this run's --epochs (Keras' PolynomialDecay, power 1, in the optimizers: "
+                                   "--resume goes on along it; default: none, constant rates)")
     train_parser.add_argument("--latent-dim", type=positive)
     train_parser.add_argument("--architecture", choices=architectures())
     train_parser.add_argument("--no-xla", action="store_true", default=None, help="train without XLA compilation")
@@ -397,7 +401,7 @@ RUN_DEFAULTS = {"dataset": "fashion_mnist", "data_dir": None, "split": "train", 
                 "validation_per_class": None,
                 "latent_dim": None, "architecture": None, "options": {}, "seed": 0, "d_lr": None, "g_lr": None,
                 "no_xla": False, "steps_per_epoch": None, "sample_every": 1, "quality_every": None,
-                "precision": "float32"}
+                "precision": "float32", "lr_decay": "none"}
 # --precision: the Keras dtype policy it sets before the model is built. Not changeable on --resume: the
 # checkpoint's layers are rebuilt with the policy they were saved with, whatever the global one.
 PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
@@ -515,17 +519,47 @@ def _check_labels(variant, labels, args):
     raise ValueError(f"{needs} needs class labels, and --images {args.images!r} has none; give it {where}.")
 
 
+def _fit_steps_per_epoch(model, dataset, steps_per_epoch=None):
+    """Fit steps in one epoch of this run: `steps_per_epoch`, else one pass over `dataset`, of which
+    `model.d_steps` batches make one fit step."""
+    if steps_per_epoch:
+        return steps_per_epoch
+    batches = int(dataset.cardinality())
+    if batches < 0:  # tf.data's INFINITE (-1) or UNKNOWN (-2) cardinality: no pass to count in
+        raise ValueError("the training data has no known length per epoch, so epochs cannot be counted in steps; "
+                         "pass --steps-per-epoch (on --resume, the value of the first run).")
+    return max(1, batches // model.d_steps)
+
+
 def completed_epochs(model, dataset, steps_per_epoch=None):
     """Epochs a loaded checkpoint has trained, for --resume: its step counter (fit steps, saved with the model)
-    over the fit steps of one epoch of this run -- `steps_per_epoch`, else one pass over `dataset`, of which
-    `model.d_steps` batches make one fit step."""
-    if not steps_per_epoch:
-        batches = int(dataset.cardinality())
-        if batches < 0:  # tf.data's INFINITE (-1) or UNKNOWN (-2) cardinality: no pass to count in
-            raise ValueError("--resume cannot tell how many epochs the checkpoint has trained: the training data "
-                             "has no known length per epoch; pass --steps-per-epoch (the value of the first run).")
-        steps_per_epoch = max(1, batches // model.d_steps)
-    return int(model.step_counter) // steps_per_epoch
+    over the fit steps of one epoch of this run."""
+    return int(model.step_counter) // _fit_steps_per_epoch(model, dataset, steps_per_epoch)
+
+
+def _linear_decay(optimizer, steps):
+    """`optimizer` with its learning rate r falling linearly from r to 0 over its first `steps` updates, and 0
+    after them (Salimans et al. 2016 decay theirs so): a `PolynomialDecay` schedule, saved with the optimizer."""
+    import keras
+
+    schedule = keras.optimizers.schedules.PolynomialDecay(_learning_rate(optimizer), decay_steps=int(steps),
+                                                          end_learning_rate=0.0, power=1.0)
+    return type(optimizer).from_config({**optimizer.get_config(),
+                                        "learning_rate": keras.optimizers.schedules.serialize(schedule)})
+
+
+def _check_decay_left(model, dataset, args):
+    """--resume of a run whose rates decayed (--lr-decay) to 0: more epochs would change nothing."""
+    import keras
+
+    schedule = model.g_optimizer.get_config()["learning_rate"]
+    if not isinstance(schedule, dict):
+        return
+    schedule = keras.optimizers.schedules.deserialize(schedule)
+    if int(model.g_optimizer.iterations) >= schedule.decay_steps:
+        raise ValueError(f"--resume: this run's learning rates decayed (--lr-decay) to 0 at the end of its first "
+                         f"{schedule.decay_steps // model.g_steps} steps, so more epochs would not train it; start "
+                         f"a new run with more --epochs.")
 
 
 def _plain(value):
@@ -706,10 +740,14 @@ def _show_options(options):
 
 
 def _learning_rate(optimizer):
+    """The optimizer's learning rate, or the start of its schedule (--lr-decay); None if it has neither."""
     import keras
 
+    rate = optimizer.get_config().get("learning_rate")
+    if isinstance(rate, dict):  # a serialized schedule: its starting rate
+        rate = rate.get("config", {}).get("initial_learning_rate")
     try:  # float32 in the optimizer: 7 digits say it all (2e-4, not 0.00019999999494757503)
-        return float(f"{float(keras.ops.convert_to_numpy(optimizer.learning_rate)):.7g}")
+        return float(f"{float(keras.ops.convert_to_numpy(rate)):.7g}")
     except Exception:  # a schedule, or an optimizer that keeps it elsewhere: nothing to record
         return None
 
@@ -846,8 +884,13 @@ def _train(args, stop, extra_callbacks=()):
         model = variant.load(checkpoint)
         initial_epoch = completed_epochs(model, dataset, args.steps_per_epoch)
         changes = []
+        _check_decay_left(model, dataset, args)
         for key, optimizer in (("d_lr", model.d_optimizer), ("g_lr", model.g_optimizer)):
             if given.get(key) is not None and given[key] != _learning_rate(optimizer):
+                if config["lr_decay"] != "none":
+                    raise ValueError(f"{FLAGS[key]}: this run's rates follow --lr-decay {config['lr_decay']} "
+                                     f"from {_learning_rate(optimizer)}, so they cannot be set on --resume; leave "
+                                     f"{FLAGS[key]} out.")
                 changes.append(f"{FLAGS[key]} {_learning_rate(optimizer)} -> {given[key]}")
                 optimizer.learning_rate = given[key]
         if given.get("no_xla") and model.jit_compile:
@@ -859,8 +902,14 @@ def _train(args, stop, extra_callbacks=()):
     else:
         model = _build(variant, images, labels, args)
         d_optimizer, g_optimizer = model.default_optimizers()
-        model.compile(d_optimizer=_with_learning_rate(d_optimizer, args.d_lr),
-                      g_optimizer=_with_learning_rate(g_optimizer, args.g_lr),
+        d_optimizer, g_optimizer = (_with_learning_rate(d_optimizer, args.d_lr),
+                                    _with_learning_rate(g_optimizer, args.g_lr))
+        if config["lr_decay"] == "linear":
+            steps = args.epochs * _fit_steps_per_epoch(model, dataset, args.steps_per_epoch)
+            # Each optimizer counts its own updates: D's d_steps, G's g_steps per fit step.
+            d_optimizer, g_optimizer = (_linear_decay(d_optimizer, steps * model.d_steps),
+                                        _linear_decay(g_optimizer, steps * model.g_steps))
+        model.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer,
                       jit_compile=False if args.no_xla else "auto")
         # Only now, with the new run ready to start, does the old one go.
         _remove_run(args.out)

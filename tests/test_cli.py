@@ -50,6 +50,41 @@ def test_train_learning_rates_and_options_reach_the_model(tmp_path):
     assert model.jit_compile is False
 
 
+def test_lr_decay_linear_falls_to_zero_at_the_end_of_the_run_and_resumes_along_it(tmp_path, capsys):
+    # d_steps=2: D's optimizer takes two updates per fit step, so its schedule is twice as long in its own count.
+    out = tmp_path / "run"
+    argv = ["train", "gan", "--data-dir", SUBSET, "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "16",
+            "--architecture", "mlp", "--latent-dim", "8", "--no-xla", "--set", "d_steps=2", "--d-lr", "0.004",
+            "--lr-decay", "linear", "--out", str(out), "--verbose", "0"]
+    assert cli.main(argv) == 0
+    model = keras_gans.GAN.load(str(out / "model.keras"))
+    assert int(model.g_optimizer.iterations) == 4 and int(model.d_optimizer.iterations) == 8
+    # Linear from the start to 0 after the run's 4 G and 8 D updates; the schedule is saved with the optimizer.
+    assert float(model.d_optimizer.learning_rate) == 0.0 == float(model.g_optimizer.learning_rate)
+    d_schedule = model.d_optimizer.get_config()["learning_rate"]["config"]
+    assert d_schedule["initial_learning_rate"] == pytest.approx(4e-3) and d_schedule["decay_steps"] == 8
+    run = json.loads((out / "run.json").read_text())
+    assert run["lr_decay"] == "linear" and run["d_lr"] == pytest.approx(4e-3) and run["g_lr"] == pytest.approx(1e-3)
+    capsys.readouterr()
+    # Nothing left to train at rate 0, and the rates cannot be set against the schedule: one line each.
+    resume = ["train", "gan", "--out", str(out), "--resume", "--verbose", "0"]
+    assert cli.main(resume) == 2
+    assert "decayed (--lr-decay) to 0" in capsys.readouterr().err
+    model.d_optimizer.iterations.assign(4)  # half-way for D ...
+    model.g_optimizer.iterations.assign(2)  # ... and for G
+    model.step_counter.assign(2)
+    model.save(out / "model.keras")
+    assert cli.main(resume + ["--g-lr", "0.01"]) == 2
+    err = capsys.readouterr().err
+    assert "--g-lr: this run's rates follow --lr-decay linear" in err and len(err.strip().splitlines()) == 1
+    assert float(keras_gans.GAN.load(str(out / "model.keras")).d_optimizer.learning_rate) == pytest.approx(2e-3)
+    assert cli.main(resume + ["--epochs", "1"]) == 0
+    model = keras_gans.GAN.load(str(out / "model.keras"))
+    assert int(model.step_counter) == 4 and float(model.g_optimizer.learning_rate) == 0.0
+    assert cli.main(argv + ["--overwrite", "--lr-decay", "none"]) == 0
+    model = keras_gans.GAN.load(str(out / "model.keras"))
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(4e-3)
+
 def test_every_epoch_of_steps_per_epoch_trains_all_its_steps(tmp_path):
     # 400 images in batches of 16 are 25 batches a pass; two epochs of 20 steps outrun it: the data repeat
     # rather than cut the second epoch short at the end of the pass.
