@@ -270,6 +270,13 @@ def stabiliser_section(directory):
     return open(path).read().replace("# Stabilisers", "## Stabilisers", 1) + "\n" if os.path.exists(path) else ""
 
 
+def labels_section(directory):
+    """What labels and latent codes buy, from `examples/labels_table.py` (its labels.md in `directory`), as a
+    section; nothing when it has not been measured."""
+    path = os.path.join(directory, "labels.md")
+    return open(path).read().replace("# Labels", "## Labels", 1) + "\n" if os.path.exists(path) else ""
+
+
 def kept_note(made_by, keys):
     """One sentence per earlier command whose rows this table kept (--update)."""
     groups = {}
@@ -314,7 +321,8 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         f"{1000 * floor['real_kid_se']:.2f} | {floor['real_classifier_score']:.2f} (test) | | | | | |",
     ]
     lines += [_row(name, r, grid) for name, r, grid in rows]
-    lines += ["", stabiliser_section(os.path.dirname(path)) + toy_section(os.path.dirname(path))]
+    directory = os.path.dirname(path)
+    lines += ["", labels_section(directory) + stabiliser_section(directory) + toy_section(directory)]
     atomic.write_text(path, "\n".join(lines))
 
 

@@ -342,15 +342,19 @@ def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
     assert "No quality classifier" in err and "keras-gans evaluate --train-classifier" in err
 
 
-def _results_table():
+def _example(name):
+    """The script examples/NAME.py, loaded as a module."""
     import importlib.util
     from pathlib import Path
 
-    script = Path(__file__).parent.parent / "examples" / "results_table.py"
-    spec = importlib.util.spec_from_file_location("results_table", script)
-    results_table = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(results_table)
-    return results_table
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent.parent / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _results_table():
+    return _example("results_table")
 
 
 def test_results_table_example_end_to_end(tiny_classifier, tmp_path):
@@ -437,6 +441,38 @@ def test_results_table_update_keeps_other_rows_only_under_the_same_settings(tiny
     capsys.readouterr()
     assert results_table.main(["--variants", "gan", "--update"] + argv) == 0
     assert "cgan: the row in" in capsys.readouterr().out and list(rows()) == ["gan"]
+
+
+def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_classifier, tmp_path, monkeypatch):
+    labels_table = _example("labels_table")
+    commands = []
+    run_command = labels_table.cli.main
+    monkeypatch.setattr(labels_table.cli, "main", lambda argv: commands.append(argv[:2]) or run_command(argv))
+    runs, page = tmp_path / "runs", tmp_path / "labels.md"
+    argv = ["--games", "sgan", "--labeled-per-class", "3", "--seeds", "0", "--conditional", "cgan", "--coded", "",
+            "--epochs", "1", "--steps-per-epoch", "2", "--architecture", "mlp", "--n", "60", "--classifier",
+            tiny_classifier[1], "--data-dir", SUBSET, "--runs", str(runs), "--out", str(page)]
+    assert labels_table.main(argv) == 0
+    cgan_checkpoint = str(runs / "cgan_s0" / "model.keras")
+    assert commands == [["baseline", "sgan"], ["train", "sgan"], ["train", "cgan"], ["evaluate", cgan_checkpoint]]
+    text = page.read_text()
+    baseline = json.loads((runs / "baseline_sgan_n3_s0.json").read_text())
+    run = json.loads((runs / "sgan_n3_s0" / "run.json").read_text())
+    row = next(line for line in text.splitlines() if line.startswith("| sgan |"))
+    gain = 100 * (run["best_test_accuracy"] - baseline["test_accuracy"])
+    assert (f"| {100 * baseline['test_accuracy']:.1f}: {100 * baseline['test_accuracy']:.1f} |" in row
+            and f"**{100 * run['best_test_accuracy']:.1f}**" in row and f"| {gain:+.1f} ({gain:+.1f}) |" in row)
+    assert run["labeled_per_class"] == 3 and run["steps_per_epoch"] == 2 and run["architecture"] == "mlp"
+    cgan = json.loads((runs / "cgan_s0.json").read_text())
+    assert f"| cgan | 0 | {100 * cgan['conditional_accuracy']:.1f} |" in text
+    assert "--steps-per-epoch 2" in text and "CPU cores" in text
+    # Everything there: a rerun trains nothing and writes the same page; a lost result is made again, alone.
+    assert labels_table.main(argv) == 0 and len(commands) == 4 and page.read_text() == text
+    (runs / "cgan_s0.json").unlink()
+    assert labels_table.main(argv) == 0 and commands[4:] == [["evaluate", cgan_checkpoint]]
+    (runs / "cgan_s0.json").unlink()
+    assert labels_table.main(argv + ["--collect"]) == 0 and len(commands) == 5
+    assert "| cgan | not run yet |" in page.read_text()
 
 
 def test_weights_digest_names_the_weights_not_the_file(tmp_path):

@@ -1,0 +1,208 @@
+"""Write docs/labels.md: what labels and latent codes buy, on Fashion-MNIST, each figure made by a `keras-gans` command.
+
+    python examples/labels_table.py                    # trains what is missing into runs/labels, writes docs/labels.md
+    python examples/labels_table.py --collect          # writes docs/labels.md from the runs there, trains nothing
+
+Three tables, every cell over --seeds (a seed is also the label draw of a semi-supervised run):
+
+- Semi-supervised classification, for each game of --games and each N of --labeled-per-class: the test accuracy
+  of `keras-gans train GAME --labeled-per-class N --epochs E --seed S` (its best.keras, the epoch with the highest
+  val_accuracy on the held-out labeled examples; the test split is scored once, after training), beside
+  `keras-gans baseline GAME --labeled-per-class N --seed S` (the same discriminator trained as a plain classifier
+  on the same labels, early stopping on the same held-out examples).
+- Conditional generators (CGAN, ACGAN): the share of 10,000 samples the quality classifier puts in the requested
+  class, `keras-gans evaluate` of `keras-gans train GAME --epochs E --seed S`.
+- InfoGAN: the purity of c1 against the classes the quality classifier predicts, likewise.
+
+Each run goes to --runs/NAME (its run directory) and NAME.json (the numbers read from it); a rerun skips what is
+there, so a stopped table goes on where it stopped. examples/results_table.py includes docs/labels.md as a
+section of docs/results.md.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results_table import machine  # noqa: E402
+
+from keras_gans import atomic, cli  # noqa: E402
+
+
+
+def keras_gans(*argv):
+    """Run one `keras-gans` command (in this process: the same code as the console script); raise if it fails."""
+    print("$ keras-gans " + " ".join(argv), flush=True)
+    code = cli.main(list(argv))
+    if code:
+        raise RuntimeError(f"keras-gans {' '.join(argv)} exited with {code}")
+
+
+def train_flags(args):
+    """What every training run is given: the budget, and the quick-check options when set."""
+    flags = ["--epochs", str(args.epochs), *(["--lr-decay", args.lr_decay] if args.lr_decay != "none" else [])]
+    for option in ("steps_per_epoch", "architecture"):
+        if getattr(args, option):
+            flags += ["--" + option.replace("_", "-"), str(getattr(args, option))]
+    return flags + data_flags(args)
+
+
+def data_flags(args):
+    return ["--data-dir", args.data_dir] if args.data_dir else []
+
+
+def semi_supervised_run(game, per_class, seed, args):
+    """{"baseline": baseline's JSON, "game": run.json} of one label draw, trained unless already there."""
+    name = f"{game}_n{per_class}_s{seed}"
+    baseline = os.path.join(args.runs, f"baseline_{name}.json")
+    run = os.path.join(args.runs, name)
+    if not args.collect:
+        if not os.path.exists(baseline):
+            keras_gans("baseline", game, "--labeled-per-class", str(per_class), "--seed", str(seed),
+                       *(["--architecture", args.architecture] if args.architecture else []), *data_flags(args),
+                       "--json", baseline)
+        if "best_test_accuracy" not in _read(os.path.join(run, "run.json")):
+            keras_gans("train", game, "--labeled-per-class", str(per_class), "--seed", str(seed), *train_flags(args),
+                       "--verbose", "2", "--out", run, *(["--overwrite"] if os.path.isdir(run) else []))
+    return {"baseline": _read(baseline), "game": _read(os.path.join(run, "run.json"))}
+
+
+def generator_run(game, seed, args):
+    """`keras-gans evaluate`'s JSON for one seed of a conditional or coded game, trained unless already there."""
+    run = os.path.join(args.runs, f"{game}_s{seed}")
+    numbers = run + ".json"
+    if not args.collect and not os.path.exists(numbers):
+        if not os.path.isfile(os.path.join(run, "model.keras")) or not _read(os.path.join(run, "run.json")):
+            keras_gans("train", game, "--seed", str(seed), *train_flags(args), "--verbose", "2", "--out", run,
+                       *(["--overwrite"] if os.path.isdir(run) else []))
+        keras_gans("evaluate", os.path.join(run, "model.keras"), "--n", str(args.n), *data_flags(args),
+                   *(["--classifier", args.classifier] if args.classifier else []), "--json", numbers)
+    return _read(numbers)
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _spread(values):
+    """'mean (min-max)' in percent, or the one value."""
+    values = 100 * np.asarray(values)
+    return f"{values.mean():.1f}" + (f" ({values.min():.1f}-{values.max():.1f})" if len(values) > 1 else "")
+
+
+def semi_supervised_table(args):
+    lines = ["| game | labels | label draws (seeds) | baseline, test accuracy % | game (best.keras), test accuracy % "
+             "| game, last epoch % | game - baseline, points |", "|---|---|---|---|---|---|---|"]
+    for game in args.games:
+        for per_class in args.labeled_per_class:
+            runs = {seed: semi_supervised_run(game, per_class, seed, args) for seed in args.seeds}
+            done = [seed for seed, run in runs.items()
+                    if "test_accuracy" in run["baseline"] and "best_test_accuracy" in run["game"]]
+            labels = f"{10 * per_class} ({per_class} per class)"
+            if not done:
+                lines.append(f"| {game} | {labels} | not run yet | | | | |")
+                continue
+            base = [runs[seed]["baseline"]["test_accuracy"] for seed in done]
+            best = [runs[seed]["game"]["best_test_accuracy"] for seed in done]
+            last = [runs[seed]["game"]["test_accuracy"] for seed in done]
+            gains = 100 * (np.asarray(best) - np.asarray(base))
+            per_seed = lambda values: ", ".join(f"{100 * v:.1f}" for v in values)  # noqa: E731
+            lines.append(f"| {game} | {labels} | {', '.join(map(str, done))} | {_spread(base)}: {per_seed(base)} | "
+                         f"**{_spread(best)}**: {per_seed(best)} | {_spread(last)} | {gains.mean():+.1f} "
+                         f"({', '.join(f'{g:+.1f}' for g in gains)}) |")
+    return lines
+
+
+def generator_table(games, key, label, args):
+    lines = [f"| game | seeds | {label} per seed, % | mean (min-max), % | classifier-FID per seed |",
+             "|---|---|---|---|---|"]
+    for game in games:
+        runs = {seed: generator_run(game, seed, args) for seed in args.seeds}
+        done = [seed for seed, run in runs.items() if key in run]
+        if not done:
+            lines.append(f"| {game} | not run yet | | | |")
+            continue
+        values = [runs[seed][key] for seed in done]
+        fids = ", ".join(f"{runs[seed]['fid']:.2f}" for seed in done)
+        lines.append(f"| {game} | {', '.join(map(str, done))} | {', '.join(f'{100 * v:.1f}' for v in values)} | "
+                     f"**{_spread(values)}** | {fids} |")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games", default="sgan,catgan", help="semi-supervised games")
+    parser.add_argument("--conditional", default="cgan,acgan", help="conditional games")
+    parser.add_argument("--coded", default="infogan", help="games with a categorical latent code")
+    parser.add_argument("--labeled-per-class", default="10,100", help="N labeled images per class, comma-separated")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of every training run")
+    parser.add_argument("--lr-decay", choices=("none", "linear"), default="none", help="train's --lr-decay")
+    parser.add_argument("--tables", default="semi_supervised,conditional,codes",
+                        help="which tables to run (the others are read as they are)")
+    parser.add_argument("--collect", action="store_true", help="train nothing: write the page from --runs")
+    parser.add_argument("--runs", default=os.path.join("runs", "labels"))
+    # For a quick end-to-end check (tests): smaller data, networks, epochs and sample counts.
+    parser.add_argument("--data-dir", help="Fashion-MNIST IDX files (default: the usual sources)")
+    parser.add_argument("--steps-per-epoch", type=int)
+    parser.add_argument("--architecture")
+    parser.add_argument("--n", type=int, default=10000, help="samples keras-gans evaluate judges")
+    parser.add_argument("--classifier", help="quality classifier .keras (default: the cached one)")
+    parser.add_argument("--out", default=os.path.join("docs", "labels.md"))
+    args = parser.parse_args(argv)
+    args.games, args.conditional, args.coded = ([game for game in names.split(",") if game]
+                                                for names in (args.games, args.conditional, args.coded))
+    args.labeled_per_class = [int(n) for n in args.labeled_per_class.split(",")]
+    args.seeds = [int(seed) for seed in args.seeds.split(",")]
+    tables = set(args.tables.split(","))
+    os.makedirs(args.runs, exist_ok=True)
+    collect = args.collect
+
+    def table(name, make):
+        args.collect = collect or name not in tables
+        return make()
+
+    semi = table("semi_supervised", lambda: semi_supervised_table(args))
+    conditional = table("conditional", lambda: generator_table(args.conditional, "conditional_accuracy",
+                                                                "requested-class accuracy", args))
+    codes = table("codes", lambda: generator_table(args.coded, "purity", "purity of c1", args))
+    judged = [_read(path) for path in sorted(glob.glob(os.path.join(args.runs, "*_s*.json")))]
+    judge = next((f"{100 * numbers['classifier_test_accuracy']:.2f}%" for numbers in judged
+                  if "classifier_test_accuracy" in numbers), "most")
+    budget = f"{args.epochs} epoch(s) of the training split, batch 64, default networks and optimizers" + (
+        f", `--lr-decay {args.lr_decay}`" if args.lr_decay != "none" else ", constant learning rates")
+    flags = " ".join(train_flags(args))
+    lines = [
+        "# Labels and latent codes: what they buy", "",
+        f"Made with `python examples/labels_table.py` ({budget}; seeds {', '.join(map(str, args.seeds))}) on: "
+        f"{machine()}. Each figure is one `keras-gans` command's, run by the script; means are over the seeds "
+        f"run, with the lowest and highest in brackets.", "",
+        "**Semi-supervised classification**: test accuracy on the real test images. A seed draws the "
+        f"labeled subset, of which a fifth per class is held out: `keras-gans train GAME --labeled-per-class N "
+        f"--seed S {flags}` keeps the epoch with the highest accuracy on those held-out images as best.keras and "
+        f"scores the test split once, after training; `keras-gans baseline GAME --labeled-per-class N --seed S` "
+        "trains the same discriminator as a plain classifier on the same labels (Adam(1e-3), early stopping on "
+        "the same held-out images).", "",
+        *semi, "",
+        f"**Conditional generators**: the share of {args.n:,} samples (an equal share per requested class) that "
+        f"the quality classifier puts in the requested class, `keras-gans evaluate --n {args.n}` of `keras-gans "
+        f"train GAME --seed S {flags}`. The quality classifier is itself right on {judge} of the real test images.", "",
+        *conditional, "",
+        "**InfoGAN's categorical code c1**: its purity against the classes the quality classifier predicts for "
+        f"{args.n:,} samples (each value of c1 counted as its most frequent class), `keras-gans evaluate --n "
+        f"{args.n}` of `keras-gans train infogan --seed S {flags}`.", "",
+        *codes, "",
+    ]
+    atomic.write_text(args.out, "\n".join(lines))
+    print(f"Wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
