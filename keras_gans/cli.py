@@ -548,7 +548,7 @@ def _linear_decay(optimizer, steps):
                                         "learning_rate": keras.optimizers.schedules.serialize(schedule)})
 
 
-def _check_decay_left(model, dataset, args):
+def _check_decay_left(model):
     """--resume of a run whose rates decayed (--lr-decay) to 0: more epochs would change nothing."""
     import keras
 
@@ -748,7 +748,7 @@ def _learning_rate(optimizer):
         rate = rate.get("config", {}).get("initial_learning_rate")
     try:  # float32 in the optimizer: 7 digits say it all (2e-4, not 0.00019999999494757503)
         return float(f"{float(keras.ops.convert_to_numpy(rate)):.7g}")
-    except Exception:  # a schedule, or an optimizer that keeps it elsewhere: nothing to record
+    except Exception:  # an optimizer that keeps it elsewhere: nothing to record
         return None
 
 
@@ -884,7 +884,7 @@ def _train(args, stop, extra_callbacks=()):
         model = variant.load(checkpoint)
         initial_epoch = completed_epochs(model, dataset, args.steps_per_epoch)
         changes = []
-        _check_decay_left(model, dataset, args)
+        _check_decay_left(model)
         for key, optimizer in (("d_lr", model.d_optimizer), ("g_lr", model.g_optimizer)):
             if given.get(key) is not None and given[key] != _learning_rate(optimizer):
                 if config["lr_decay"] != "none":
