@@ -181,8 +181,8 @@ def main(argv=None):
     lines = [
         "# Labels and latent codes: what they buy", "",
         f"Made with `python examples/labels_table.py` ({budget}; seeds {', '.join(map(str, args.seeds))}) on: "
-        f"{machine()}. Each figure is one `keras-gans` command's, run by the script; means are over the seeds "
-        f"run, with the lowest and highest in brackets.", "",
+        f"{machine()}. Each figure is one `keras-gans` command's, kept in {args.runs} (the script runs the ones "
+        f"missing there); means are over the seeds run, with the lowest and highest in brackets.", "",
         "**Semi-supervised classification**: test accuracy on the real test images. A seed draws the "
         f"labeled subset, of which a fifth per class is held out: `keras-gans train GAME --labeled-per-class N "
         f"--seed S {flags}` keeps the epoch with the highest accuracy on those held-out images as best.keras and "
