@@ -32,6 +32,37 @@ from results_table import machine  # noqa: E402
 from keras_gans import atomic, cli  # noqa: E402
 
 
+class OtherBudget(ValueError):
+    """A kept run that was trained under other settings than this table's."""
+
+
+def epochs_trained(run):
+    """The epochs a run directory has finished: history.csv's rows (0 without one)."""
+    path = os.path.join(run, "history.csv")
+    if not os.path.exists(path):
+        return 0
+    with open(path) as f:
+        return max(0, sum(1 for _ in f) - 1)
+
+
+def check_budget(run, args):
+    """Refuse a kept run directory trained for another budget than this table's: its epochs (any but 0 or this
+    table's --epochs: a run stopped part-way is not retrained over silently either), --lr-decay,
+    --steps-per-epoch and --architecture (run.json). Nothing to check where there is no run yet."""
+    record = _read(os.path.join(run, "run.json"))
+    if not record:
+        return
+    epochs = epochs_trained(run) or args.epochs
+    found = {"epochs": epochs, "lr_decay": record.get("lr_decay", "none"),
+             "steps_per_epoch": record.get("steps_per_epoch")}
+    wanted = {"epochs": args.epochs, "lr_decay": args.lr_decay, "steps_per_epoch": args.steps_per_epoch}
+    if args.architecture:
+        found["architecture"], wanted["architecture"] = record.get("architecture"), args.architecture
+    differ = [f"{key} {found[key]} (this table: {wanted[key]})" for key in wanted if found[key] != wanted[key]]
+    if differ:
+        raise OtherBudget(f"{run} was trained with {', '.join(differ)}: give this table another --runs, or remove "
+                          f"the run to train it again.")
+
 
 def keras_gans(*argv):
     """Run one `keras-gans` command (in this process: the same code as the console script); raise if it fails."""
@@ -59,6 +90,7 @@ def semi_supervised_run(game, per_class, seed, args):
     name = f"{game}_n{per_class}_s{seed}"
     baseline = os.path.join(args.runs, f"baseline_{name}.json")
     run = os.path.join(args.runs, name)
+    check_budget(run, args)
     if not args.collect:
         if not os.path.exists(baseline):
             keras_gans("baseline", game, "--labeled-per-class", str(per_class), "--seed", str(seed),
@@ -74,8 +106,9 @@ def generator_run(game, seed, args):
     """`keras-gans evaluate`'s JSON for one seed of a conditional or coded game, trained unless already there."""
     run = os.path.join(args.runs, f"{game}_s{seed}")
     numbers = run + ".json"
+    check_budget(run, args)
     if not args.collect and not os.path.exists(numbers):
-        if not os.path.isfile(os.path.join(run, "model.keras")) or not _read(os.path.join(run, "run.json")):
+        if epochs_trained(run) != args.epochs:
             keras_gans("train", game, "--seed", str(seed), *train_flags(args), "--verbose", "2", "--out", run,
                        *(["--overwrite"] if os.path.isdir(run) else []))
         keras_gans("evaluate", os.path.join(run, "model.keras"), "--n", str(args.n), *data_flags(args),
@@ -168,10 +201,14 @@ def main(argv=None):
         args.collect = collect or name not in tables
         return make()
 
-    semi = table("semi_supervised", lambda: semi_supervised_table(args))
-    conditional = table("conditional", lambda: generator_table(args.conditional, "conditional_accuracy",
-                                                                "requested-class accuracy", args))
-    codes = table("codes", lambda: generator_table(args.coded, "purity", "purity of c1", args))
+    try:
+        semi = table("semi_supervised", lambda: semi_supervised_table(args))
+        conditional = table("conditional", lambda: generator_table(args.conditional, "conditional_accuracy",
+                                                                    "requested-class accuracy", args))
+        codes = table("codes", lambda: generator_table(args.coded, "purity", "purity of c1", args))
+    except OtherBudget as error:
+        print(f"labels_table.py: error: {error}", file=sys.stderr)
+        return 2
     judged = [_read(path) for path in sorted(glob.glob(os.path.join(args.runs, "*_s*.json")))]
     judge = next((f"{100 * numbers['classifier_test_accuracy']:.2f}%" for numbers in judged
                   if "classifier_test_accuracy" in numbers), "most")

@@ -443,7 +443,8 @@ def test_results_table_update_keeps_other_rows_only_under_the_same_settings(tiny
     assert "cgan: the row in" in capsys.readouterr().out and list(rows()) == ["gan"]
 
 
-def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_classifier, tmp_path, monkeypatch):
+def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_classifier, tmp_path, monkeypatch,
+                                                                          capsys):
     labels_table = _example("labels_table")
     commands = []
     run_command = labels_table.cli.main
@@ -473,6 +474,10 @@ def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_cl
     (runs / "cgan_s0.json").unlink()
     assert labels_table.main(argv + ["--collect"]) == 0 and len(commands) == 5
     assert "| cgan | not run yet |" in page.read_text()
+    # Runs kept for another budget are refused, not reused or trained over.
+    at = argv.index("--epochs") + 1
+    assert labels_table.main(argv[:at] + ["2"] + argv[at + 1:]) == 2 and len(commands) == 5
+    assert "sgan_n3_s0 was trained with epochs 1 (this table: 2)" in capsys.readouterr().err
 
 
 def test_weights_digest_names_the_weights_not_the_file(tmp_path):
