@@ -544,21 +544,18 @@ def _linear_decay(optimizer, steps):
 
     schedule = keras.optimizers.schedules.PolynomialDecay(_learning_rate(optimizer), decay_steps=int(steps),
                                                           end_learning_rate=0.0, power=1.0)
-    return type(optimizer).from_config({**optimizer.get_config(),
-                                        "learning_rate": keras.optimizers.schedules.serialize(schedule)})
+    return _with_learning_rate(optimizer, keras.optimizers.schedules.serialize(schedule))
 
 
 def _check_decay_left(model):
     """--resume of a run whose rates decayed (--lr-decay) to 0: more epochs would change nothing."""
-    import keras
-
     schedule = model.g_optimizer.get_config()["learning_rate"]
-    if not isinstance(schedule, dict):
+    if not isinstance(schedule, dict):  # a constant rate, not a serialized schedule
         return
-    schedule = keras.optimizers.schedules.deserialize(schedule)
-    if int(model.g_optimizer.iterations) >= schedule.decay_steps:
+    decay_steps = schedule["config"]["decay_steps"]
+    if int(model.g_optimizer.iterations) >= decay_steps:
         raise ValueError(f"--resume: this run's learning rates decayed (--lr-decay) to 0 at the end of its first "
-                         f"{schedule.decay_steps // model.g_steps} steps, so more epochs would not train it; start "
+                         f"{decay_steps // model.g_steps} steps, so more epochs would not train it; start "
                          f"a new run with more --epochs.")
 
 
