@@ -112,7 +112,8 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     centres, _ = data.toy_centres(dataset)
     plan = cls.toy_setup(len(centres))
     keras.utils.set_random_seed(seed)
-    harness = {"ema": HARNESS["ema"]} if HARNESS["ema"] else {}
+    # Stated for every game, so that a game whose default averages G on images (CGAN) does not on the toys.
+    harness = {"ema": HARNESS["ema"]}
     if plan.get("pack", 1) > 1:
         # PacGAN's packed D, for the games whose D judges real against fake with no per-sample term.
         harness["discriminator"] = networks.toy_discriminator((centres.shape[1],), pack=plan["pack"])
