@@ -59,6 +59,40 @@ def _has_batch_norm(layer):
         _has_batch_norm(child) for child in getattr(layer, "layers", ()))
 
 
+def check_decay(name, value):
+    """`value` as a float decay in (0, 1), or None (no average): one clear error otherwise."""
+    if value is None:
+        return None
+    try:
+        decay = float(value)
+    except (TypeError, ValueError):
+        decay = None
+    if decay is None or not 0.0 < decay < 1.0:
+        raise ValueError(f"{name} must be None or a decay in (0, 1) such as 0.999; got {value!r}.")
+    return decay
+
+
+def moving_averages(weights, prefix):
+    """Model variables that start as copies of `weights`: an exponential moving average of them, saved with the
+    model. Updated in replica context, hence the aggregation (every replica holds the same network, the first
+    one's average is everyone's)."""
+    # From a numpy copy: given the TensorFlow variable itself (weight.value), keras.Variable would share it
+    # instead of averaging beside it.
+    return [keras.Variable(weight.numpy(), trainable=False, aggregation="only_first_replica",
+                           name=prefix + weight.path.replace("/", "_")) for weight in weights]
+
+
+def update_moving_averages(averages, weights, decay, updates):
+    """w_avg <- d * w_avg + (1 - d) * w for each pair, with d = min(decay, (1 + t) / (10 + t)) after the t-th
+    update (`updates`, a count): the warm-up of TensorFlow's `ExponentialMovingAverage(num_updates=t)`. At 0.999
+    from the start, the average of the generator would still hold 39% of its random initial weights after one
+    epoch of Fashion-MNIST (937 updates), whose samples scored classifier-FID 59 against 9.9 without it."""
+    t = ops.cast(updates, "float32")
+    d = ops.minimum(decay, (1.0 + t) / (10.0 + t))
+    for average, weight in zip(averages, weights):
+        average.assign(d * average.value + (1.0 - d) * ops.cast(weight.value, average.dtype))
+
+
 def _is_autoencoder(discriminator, image_shape):
     """Whether `discriminator`'s first output is a reconstruction of its input (EBGAN, BEGAN)."""
     outputs = discriminator.outputs
@@ -184,15 +218,8 @@ class GANModel(InferenceMixin, keras.Model):
             aggregation="only_first_replica") if self.instance_noise else None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self._draws = noise.DrawCounter()
-        # The generator's averaged weights, in the order of generator.trainable_variables. Model variables of
-        # their own, so that .keras files hold them; updated in replica context in train_step, hence the
-        # aggregation (all replicas hold the same generator, the first one's average is everyone's).
-        self.ema_weights = [] if self.ema is None else [
-            # From a numpy copy: given the TensorFlow variable itself (weight.value), keras.Variable would
-            # share it instead of averaging beside it.
-            keras.Variable(weight.numpy(), trainable=False, aggregation="only_first_replica",
-                           name="ema_" + weight.path.replace("/", "_"))
-            for weight in self.generator.trainable_variables]
+        # The generator's averaged weights, in the order of generator.trainable_variables.
+        self.ema_weights = [] if self.ema is None else moving_averages(self.generator.trainable_variables, "ema_")
         # The networks exist already; without this, fit() would "build" the model by calling call() on a
         # batch of images, which are not latent vectors.
         self.built = True
@@ -200,15 +227,7 @@ class GANModel(InferenceMixin, keras.Model):
     def _set_stabilisers(self, ema, spectral_norm, augment, instance_noise):
         """Check and set the switches `ema`, `spectral_norm`, `augment` and `instance_noise` (see the class
         docstring)."""
-        if ema is not None:
-            try:
-                decay = float(ema)
-            except (TypeError, ValueError):
-                decay = None
-            if decay is None or not 0.0 < decay < 1.0:
-                raise ValueError(f"ema must be None or a decay in (0, 1) such as 0.999; got {ema!r}.")
-            ema = decay
-        self.ema = ema
+        self.ema = check_decay("ema", ema)
         if spectral_norm not in (True, False):
             raise ValueError(f"spectral_norm must be True or False; got {spectral_norm!r}.")
         self.spectral_norm = bool(spectral_norm)
@@ -457,17 +476,10 @@ class GANModel(InferenceMixin, keras.Model):
         return logs
 
     def _update_ema(self):
-        """w_ema <- d * w_ema + (1 - d) * w for every trainable weight of the generator (if `ema`), with
-        d = min(ema, (1 + t) / (10 + t)) after the generator's t-th update (`tf.train.ExponentialMovingAverage`'s
-        num_updates warm-up): at 0.999 from the start, the average would still hold 39% of the random initial
-        weights after one epoch of Fashion-MNIST (937 updates), whose samples scored classifier-FID 59 against
-        9.9 without the average."""
-        if not self.ema_weights:
-            return
-        t = ops.cast(self.g_optimizer.iterations, "float32")
-        decay = ops.minimum(self.ema, (1.0 + t) / (10.0 + t))
-        for average, weight in zip(self.ema_weights, self.generator.trainable_variables):
-            average.assign(decay * average.value + (1.0 - decay) * ops.cast(weight.value, average.dtype))
+        """The generator's moving average (if `ema`) after its latest update (`update_moving_averages`)."""
+        if self.ema_weights:
+            update_moving_averages(self.ema_weights, self.generator.trainable_variables, self.ema,
+                                   self.g_optimizer.iterations)
 
     def _track(self, logs):
         for name, value in logs.items():

@@ -4,19 +4,52 @@ A game takes `ClassifierMixin` before `GANModel` and says where the class logits
 discriminator's outputs (`class_logits`). `model.classify(images)` then gives p(y | x), and
 `model.evaluate(images, labels)` (Keras' own `evaluate`, through `test_step`) its accuracy -- also what
 `fit(validation_data=...)` reports as `val_accuracy`.
+
+With `classifier_ema` (a decay such as 0.999), both classify with an exponential moving average of the
+discriminator's trainable weights instead of its last iterate, as Salimans et al. (2016) score their
+semi-supervised discriminator; training itself uses and updates the discriminator as ever.
 """
 import numpy as np
 
 import keras
 from keras import ops
 
+from .base import check_decay, moving_averages, update_moving_averages
+
 
 class ClassifierMixin:
-    """Class prediction from the discriminator of a `GANModel`."""
+    """Class prediction from the discriminator of a `GANModel`.
 
-    def __init__(self, *args, **kwargs):
+    Args:
+        classifier_ema: None, or a decay in (0, 1): keep an exponential moving average of the discriminator's
+            trainable weights, updated after every discriminator update with the warm-up of the generator's
+            `ema` (`base.update_moving_averages`), and classify with it; its non-trainable weights (batch-norm
+            statistics) are the discriminator's own. The averages are model variables, saved and resumed.
+    """
+
+    def __init__(self, *args, classifier_ema=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.classifier_ema = check_decay("classifier_ema", classifier_ema)
         self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        # In the order of discriminator.trainable_variables.
+        self.classifier_ema_weights = ([] if self.classifier_ema is None else
+                                       moving_averages(self.discriminator.trainable_variables, "classifier_ema_"))
+
+    def after_discriminator_update(self, logs):
+        super().after_discriminator_update(logs)
+        if self.classifier_ema_weights:
+            update_moving_averages(self.classifier_ema_weights, self.discriminator.trainable_variables,
+                                   self.classifier_ema, self.d_optimizer.iterations)
+
+    def classifier_outputs(self, images):
+        """The discriminator's outputs for `images` in inference mode, through the averaged weights with
+        `classifier_ema` (`stateless_call`: nothing is assigned)."""
+        if not self.classifier_ema_weights:
+            return self.discriminator(images, training=False)
+        outputs, _ = self.discriminator.stateless_call(
+            [weight.value for weight in self.classifier_ema_weights],
+            [weight.value for weight in self.discriminator.non_trainable_variables], images, training=False)
+        return outputs
 
     def class_logits(self, outputs):
         """(batch, num_classes) class logits from the discriminator's outputs."""
@@ -33,7 +66,7 @@ class ClassifierMixin:
             raise ValueError(f"classify() takes images of shape (n, {', '.join(map(str, self.image_shape))}) in "
                              f"[-1, 1]; got {images.shape}.")
         return np.concatenate([ops.convert_to_numpy(ops.softmax(self.class_logits(
-            self.discriminator(images[i:i + batch_size], training=False)), axis=-1))
+            self.classifier_outputs(images[i:i + batch_size])), axis=-1))
             for i in range(0, len(images), batch_size)])
 
     def test_step(self, data):
@@ -42,5 +75,14 @@ class ClassifierMixin:
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         if labels is None:
             raise ValueError("evaluate() measures classification accuracy: pass (images, labels).")
-        self.accuracy_tracker.update_state(labels, self.class_logits(self.discriminator(images, training=False)))
+        self.accuracy_tracker.update_state(labels, self.class_logits(self.classifier_outputs(images)))
         return self._replica_logs({"accuracy": self.accuracy_tracker.result()})
+
+    def get_config(self):
+        return {**super().get_config(), "classifier_ema": self.classifier_ema}
+
+    @classmethod
+    def from_config(cls, config):
+        # Models saved before classifier_ema existed classified with the discriminator itself (and hold no
+        # averages to load).
+        return super().from_config({"classifier_ema": None, **config})

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_gans
 from conftest import IMAGE_SHAPE, SUBSET, make
@@ -303,3 +304,47 @@ def test_feature_matching_trains_saves_loads_and_refuses_what_it_cannot_do(fashi
     unnamed = keras.Model(images_in, keras.layers.Dense(11, name="scores")(keras.layers.Flatten()(images_in)))
     with pytest.raises(ValueError, match="found by its name 'logits'"):
         keras_gans.SGAN(None, unnamed, image_shape=IMAGE_SHAPE, latent_dim=8, generator_loss="feature_matching")
+
+
+# ------------------------------------------------------------------------ classifying with D's average
+@pytest.mark.parametrize("name", ["sgan", "catgan"])
+def test_classifier_ema_follows_its_formula_and_classify_and_evaluate_use_it(name, fashion_mnist, tmp_path):
+    model = make(name, dropout=0.0, classifier_ema=0.2)
+    model.compile(jit_compile=False)
+    averages = [w.numpy() for w in model.discriminator.trainable_variables]  # the average starts at the weights
+    batches = data.semi_supervised(fashion_mnist, 2, batch_size=8)
+    # d = min(decay, (1 + t) / (10 + t)) after the t-th D update: 2/11, then the cap 0.2 (< 3/12).
+    for batch, decay in zip(batches.take(2), (2 / 11, 0.2)):
+        model.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0)
+        averages = [decay * a + (1 - decay) * w.numpy()
+                    for a, w in zip(averages, model.discriminator.trainable_variables)]
+        for average, expected in zip(model.classifier_ema_weights, averages):
+            np.testing.assert_allclose(average.numpy(), expected, rtol=1e-5, atol=1e-7)
+
+    images, labels = data.to_model_range(fashion_mnist[0][:32]), fashion_mnist[1][:32]
+    # The discriminator with the averaged weights, built by hand: what classify() must give.
+    copy = keras.models.clone_model(model.discriminator)
+    copy.set_weights(model.discriminator.get_weights())
+    for target, average in zip(copy.trainable_variables, model.classifier_ema_weights):
+        target.assign(average.numpy())
+    expected = keras.ops.convert_to_numpy(keras.ops.softmax(model.class_logits(copy(images, training=False)), -1))
+    raw = keras.ops.convert_to_numpy(keras.ops.softmax(model.class_logits(model.discriminator(images)), -1))
+    assert np.abs(expected - raw).max() > 1e-4  # the average is not the last iterate
+    np.testing.assert_allclose(model.classify(images), expected, atol=1e-5)
+    accuracy = model.evaluate(images, labels, verbose=0, return_dict=True)["accuracy"]
+    assert accuracy == pytest.approx(np.mean(expected.argmax(-1) == labels))
+
+    model.save(tmp_path / "model.keras")
+    loaded = type(model).load(str(tmp_path / "model.keras"))
+    assert loaded.classifier_ema == 0.2
+    np.testing.assert_allclose(loaded.classify(images), expected, atol=1e-5)
+
+
+def test_classifier_ema_is_checked_and_off_for_models_saved_without_it():
+    with pytest.raises(ValueError, match=r"classifier_ema must be None or a decay in \(0, 1\)"):
+        make("sgan", classifier_ema=1.0)
+    plain = make("acgan")
+    assert plain.classifier_ema is None and plain.classifier_ema_weights == []
+    config = make("sgan", classifier_ema=0.9).get_config()
+    del config["classifier_ema"]  # as written before the option existed
+    assert keras_gans.SGAN.from_config(config).classifier_ema is None
