@@ -688,8 +688,10 @@ def _constructor_arguments(variant):
         return [name for name, parameter in inspect.signature(cls.__init__).parameters.items()
                 if parameter.kind == parameter.KEYWORD_ONLY]
 
-    own = [name for cls in variant.__mro__ if issubclass(cls, GANModel) and cls is not GANModel
-           for name in keywords(cls)]
+    # The game's classes and mixins: whatever comes before GANModel in its method resolution order (SGAN's
+    # ClassifierMixin takes classifier_ema).
+    mro = variant.__mro__
+    own = [name for cls in mro[:mro.index(GANModel)] for name in keywords(cls)]
     return list(dict.fromkeys(own)), keywords(GANModel)
 
 

@@ -191,6 +191,7 @@ BAD_INPUT = [
     (TRAIN + ["--set", "seed=1"], "--set seed: use --seed"),
     (["train", "wgan"] + TRAIN[2:] + ["--set", "d_steps=2"], "WGAN sets d_steps itself; its own options are n_critic"),
     (TRAIN + ["--set", "foo=1"], "--set foo: GAN takes no argument 'foo'"),
+    (TRAIN + ["--set", "classifier_ema=0.9"], "--set classifier_ema: GAN takes no argument 'classifier_ema'"),
     (TRAIN + ["--set", "loss=nope"], "--set loss='nope': loss must be one of"),
     (TRAIN + ["--set", "d_steps=many"], "--set d_steps='many'"),
     (TRAIN + ["--set", "generator=3"], "--set generator: networks are built by the command"),
@@ -380,3 +381,11 @@ def test_train_batches_at_the_games_own_size_unless_told(tmp_path):
             "--latent-dim", "8", "--verbose", "0", "--out", str(out)]
     assert cli.main(argv) == 0
     assert json.loads((out / "run.json").read_text())["batch_size"] == 16
+
+
+@pytest.mark.parametrize("variant", ["catgan", "acgan", "sgan"])
+def test_set_takes_the_arguments_of_a_games_mixins(variant):
+    """--set reaches every keyword a game's classes take, its mixins' too (ClassifierMixin's classifier_ema)."""
+    own, _ = cli._constructor_arguments(keras_gans.VARIANTS[variant])
+    assert "classifier_ema" in own
+    cli._check_set_options({"classifier_ema": 0.9}, keras_gans.VARIANTS[variant])
