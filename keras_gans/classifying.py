@@ -15,6 +15,7 @@ import keras
 from keras import ops
 
 from .base import check_decay, moving_averages, update_moving_averages
+from .inference import call_with_averages
 
 
 class ClassifierMixin:
@@ -43,13 +44,8 @@ class ClassifierMixin:
 
     def classifier_outputs(self, images):
         """The discriminator's outputs for `images` in inference mode, through the averaged weights with
-        `classifier_ema` (`stateless_call`: nothing is assigned)."""
-        if not self.classifier_ema_weights:
-            return self.discriminator(images, training=False)
-        outputs, _ = self.discriminator.stateless_call(
-            [weight.value for weight in self.classifier_ema_weights],
-            [weight.value for weight in self.discriminator.non_trainable_variables], images, training=False)
-        return outputs
+        `classifier_ema` (`inference.call_with_averages`)."""
+        return call_with_averages(self.discriminator, self.classifier_ema_weights, images)
 
     def class_logits(self, outputs):
         """(batch, num_classes) class logits from the discriminator's outputs."""

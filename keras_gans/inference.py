@@ -19,6 +19,18 @@ from keras import ops
 from . import atomic, data, noise
 
 
+def call_with_averages(network, averages, inputs, training=False):
+    """`network(inputs)` with `averages` (a moving average of its trainable weights, in their order; empty: the
+    network's own) in place of its trainable weights and its own non-trainable ones, through `stateless_call`:
+    nothing is assigned, so it also runs inside `predict` under a distribution strategy."""
+    if not averages:
+        return network(inputs, training=training)
+    outputs, _ = network.stateless_call([weight.value for weight in averages],
+                                        [weight.value for weight in network.non_trainable_variables], inputs,
+                                        training=training)
+    return outputs
+
+
 class InferenceMixin:
     """Generation, serving and export for a model with `generator`, `latent_dim`, `latent_prior`,
     `image_shape`, `num_classes`, `reads_labels(role)` and `ema_weights` (empty without generator EMA; always set)."""
@@ -27,12 +39,7 @@ class InferenceMixin:
     def run_generator(self, generator_input, training=False):
         """The generator used for inference on its network input: the averaged one with EMA, else the
         generator itself. The samples are float32 whatever the generator computes in."""
-        if not self.ema_weights:
-            outputs = self.generator(generator_input, training=training)
-        else:
-            outputs, _ = self.generator.stateless_call(
-                [weight.value for weight in self.ema_weights],
-                [weight.value for weight in self.generator.non_trainable_variables], generator_input, training=training)
+        outputs = call_with_averages(self.generator, self.ema_weights, generator_input, training)
         # The default networks end in a float32 layer; a generator whose last layer computes in bfloat16 or
         # float16 (a mixed policy) would hand out half-precision samples.
         return ops.cast(outputs, "float32")
