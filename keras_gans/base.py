@@ -21,7 +21,8 @@ each batch the dataset yields is one discriminator batch, one epoch shows every 
 discriminator once, and History counts generator steps.
 
 What lives elsewhere: the training noise in `noise`, generation and export in `inference.InferenceMixin`,
-class prediction in `classifying.ClassifierMixin`, data checks and regrouping in `data`.
+class prediction in `classifying.ClassifierMixin`, moving averages of weights in `averaging`, data checks and
+regrouping in `data`.
 """
 import os
 from typing import NamedTuple
@@ -34,6 +35,7 @@ from keras import ops
 
 from . import augment as diff_augment
 from . import data, networks, noise
+from .averaging import check_decay, moving_averages, update_moving_averages
 from .inference import InferenceMixin
 
 # How a game uses class labels (`GANModel.label_mode`), and which networks then read them as an input:
@@ -57,40 +59,6 @@ class Outputs(NamedTuple):
 def _has_batch_norm(layer):
     return isinstance(layer, keras.layers.BatchNormalization) or any(
         _has_batch_norm(child) for child in getattr(layer, "layers", ()))
-
-
-def check_decay(name, value):
-    """`value` as a float decay in (0, 1), or None (no average): one clear error otherwise."""
-    if value is None:
-        return None
-    try:
-        decay = float(value)
-    except (TypeError, ValueError):
-        decay = None
-    if decay is None or not 0.0 < decay < 1.0:
-        raise ValueError(f"{name} must be None or a decay in (0, 1) such as 0.999; got {value!r}.")
-    return decay
-
-
-def moving_averages(weights, prefix):
-    """Model variables that start as copies of `weights`: an exponential moving average of them, saved with the
-    model. Updated in replica context, hence the aggregation (every replica holds the same network, the first
-    one's average is everyone's)."""
-    # From a numpy copy: given the TensorFlow variable itself (weight.value), keras.Variable would share it
-    # instead of averaging beside it.
-    return [keras.Variable(weight.numpy(), trainable=False, aggregation="only_first_replica",
-                           name=prefix + weight.path.replace("/", "_")) for weight in weights]
-
-
-def update_moving_averages(averages, weights, decay, updates):
-    """w_avg <- d * w_avg + (1 - d) * w for each pair, with d = min(decay, (1 + t) / (10 + t)) after the t-th
-    update (`updates`, a count): the warm-up of TensorFlow's `ExponentialMovingAverage(num_updates=t)`. At 0.999
-    from the start, the average of the generator would still hold 39% of its random initial weights after one
-    epoch of Fashion-MNIST (937 updates), whose samples scored classifier-FID 59 against 9.9 without it."""
-    t = ops.cast(updates, "float32")
-    d = ops.minimum(decay, (1.0 + t) / (10.0 + t))
-    for average, weight in zip(averages, weights):
-        average.assign(d * average.value + (1.0 - d) * ops.cast(weight.value, average.dtype))
 
 
 def _is_autoencoder(discriminator, image_shape):

@@ -14,8 +14,7 @@ import numpy as np
 import keras
 from keras import ops
 
-from .base import check_decay, moving_averages, update_moving_averages
-from .inference import call_with_averages
+from .averaging import call_with_averages, check_decay, moving_averages, update_moving_averages
 
 
 class ClassifierMixin:
@@ -24,7 +23,7 @@ class ClassifierMixin:
     Args:
         classifier_ema: None, or a decay in (0, 1): keep an exponential moving average of the discriminator's
             trainable weights, updated after every discriminator update with the warm-up of the generator's
-            `ema` (`base.update_moving_averages`), and classify with it; its non-trainable weights (batch-norm
+            `ema` (`averaging.update_moving_averages`), and classify with it; its non-trainable weights (batch-norm
             statistics) are the discriminator's own. The averages are model variables, saved and resumed.
     """
 
@@ -44,7 +43,7 @@ class ClassifierMixin:
 
     def classifier_outputs(self, images):
         """The discriminator's outputs for `images` in inference mode, through the averaged weights with
-        `classifier_ema` (`inference.call_with_averages`)."""
+        `classifier_ema` (`averaging.call_with_averages`)."""
         return call_with_averages(self.discriminator, self.classifier_ema_weights, images)
 
     def class_logits(self, outputs):

@@ -17,18 +17,7 @@ import keras
 from keras import ops
 
 from . import atomic, data, noise
-
-
-def call_with_averages(network, averages, inputs, training=False):
-    """`network(inputs)` with `averages` (a moving average of its trainable weights, in their order; empty: the
-    network's own) in place of its trainable weights and its own non-trainable ones, through `stateless_call`:
-    nothing is assigned, so it also runs inside `predict` under a distribution strategy."""
-    if not averages:
-        return network(inputs, training=training)
-    outputs, _ = network.stateless_call([weight.value for weight in averages],
-                                        [weight.value for weight in network.non_trainable_variables], inputs,
-                                        training=training)
-    return outputs
+from .averaging import call_with_averages
 
 
 class InferenceMixin:
