@@ -340,11 +340,15 @@ def test_classifier_ema_follows_its_formula_and_classify_and_evaluate_use_it(nam
     np.testing.assert_allclose(loaded.classify(images), expected, atol=1e-5)
 
 
-def test_classifier_ema_is_checked_and_off_for_models_saved_without_it():
+@pytest.mark.parametrize("name", ["sgan", "catgan"])
+def test_classifier_ema_is_checked_and_off_for_models_saved_without_it(name):
     with pytest.raises(ValueError, match=r"classifier_ema must be None or a decay in \(0, 1\)"):
-        make("sgan", classifier_ema=1.0)
+        make(name, classifier_ema=1.0)
     plain = make("acgan")
     assert plain.classifier_ema is None and plain.classifier_ema_weights == []
-    config = make("sgan", classifier_ema=0.9).get_config()
+    # The semi-supervised games classify with the average unless told not to.
+    averaged = make(name)
+    assert averaged.classifier_ema == 0.999 and len(averaged.classifier_ema_weights) > 0
+    config = make(name, classifier_ema=0.9).get_config()
     del config["classifier_ema"]  # as written before the option existed
-    assert keras_gans.SGAN.from_config(config).classifier_ema is None
+    assert keras_gans.VARIANTS[name].from_config(config).classifier_ema is None

@@ -19,18 +19,24 @@ class CatGAN(ClassifierMixin, GANModel):
     confident, class-balanced predictions on its samples. Unsupervised on images alone (K = num_classes
     clusters), semi-supervised on batches where label -1 marks unlabeled images
     (`keras_gans.data.semi_supervised`), with `supervised_weight` lambda on the labeled cross-entropy.
-    `classify(images)` / `evaluate(images, labels)` use D. Metrics: d_loss, g_loss, real_entropy and
+    `classify(images)` / `evaluate(images, labels)` use D, through the moving average of its weights
+    (`classifier_ema=0.999`) unless `classifier_ema=None`. Metrics: d_loss, g_loss, real_entropy and
     fake_entropy (E[H[p(y|x)]]), marginal_entropy (of the real batch), supervised_loss.
     """
 
     label_mode = "semi_supervised"
     metric_names = ("d_loss", "g_loss", "real_entropy", "fake_entropy", "marginal_entropy", "supervised_loss")
 
-    def __init__(self, generator=None, discriminator=None, *, num_classes=10, supervised_weight=1.0, **kwargs):
+    # D classifies with the moving average of its weights (`classifier_ema`, see ClassifierMixin), as SGAN's does:
+    # 100 labels, two epochs, label draws 0-2, best.keras scores 73.2%, 75.7% and 74.8% of the test split (mean
+    # 74.6%) against 71.2%, 74.7% and 72.6% (72.8%) with D's last iterate (docs/parity.md).
+    # `classifier_ema=None` turns it off.
+    def __init__(self, generator=None, discriminator=None, *, num_classes=10, supervised_weight=1.0,
+                 classifier_ema=0.999, **kwargs):
         if not num_classes or int(num_classes) < 2:
             raise ValueError(f"CatGAN needs num_classes >= 2 (the number of classes D sorts into); got {num_classes}.")
         self.supervised_weight = float(supervised_weight)
-        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
+        super().__init__(generator, discriminator, num_classes=num_classes, classifier_ema=classifier_ema, **kwargs)
 
     # On the 2-D mixtures, instance noise annealed to 0 keeps D's class boundaries smooth while G spreads over
     # the modes (ring, 10,000 steps, seed 0: 8/8 modes with 62.5% of the samples high-quality without it,
