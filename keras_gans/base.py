@@ -138,9 +138,6 @@ class GANModel(InferenceMixin, keras.Model):
     # Real examples per discriminator update when the caller does not say (`training_dataset`, `keras-gans
     # train` without --batch-size): the size the game's defaults were measured at.
     default_batch_size = 64
-    # Constructor arguments that make a run of this game quick but still representative (the test suite
-    # uses them), e.g. fewer critic updates per generator update.
-    quick_options = {}
 
     def __init__(self, generator=None, discriminator=None, *, image_shape=(28, 28, 1), latent_dim=62,
                  num_classes=None, latent_prior="normal", d_steps=1, g_steps=1, architecture=None, seed=None,

@@ -77,10 +77,10 @@ networks.register_architecture("tiny_exact", **_tiny_architecture(dropout=0.0))
 
 
 def make(name, dropout=0.3, **options):
-    """A tiny instance of the variant registered as `name`, with its quick options (fewer critic updates)."""
+    """A tiny instance of the variant registered as `name`."""
     cls = keras_gans.VARIANTS[name]
     return cls(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, seed=1, architecture="tiny" if dropout else "tiny_exact",
-               **{**cls.quick_options, **options})
+               **options)
 
 
 @pytest.fixture(scope="session")

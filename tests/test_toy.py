@@ -156,6 +156,8 @@ def test_toy_setups_give_labels_codes_and_labelled_points():
     model, _ = toy.build("wgan", "ring", latent_dim=4)  # RMSprop at D's 2e-4 x 10 for both, as InfoGAN's G
     rates = [float(o.learning_rate.numpy()) for o in (model.d_optimizer, model.g_optimizer)]
     assert model.clip_value == 0.05 and rates == pytest.approx([2e-3, 2e-3])
+    # WGAN-GP updates its critic once per G update on images, five times (the paper's) on the toys.
+    assert keras_gans.WGANGP().n_critic == 1 and toy.build("wgan_gp", "ring", latent_dim=4)[0].n_critic == 5
 
 
 def test_sgan_trains_on_the_toys_with_instance_noise_annealed_to_zero():

@@ -14,9 +14,10 @@ class WGANGP(WGAN):
         critic loss   E_z[D(G(z))] - E_x[D(x)] + lambda E_x_hat[(||grad D(x_hat)||_2 - 1)^2]
         x_hat         eps x + (1 - eps) G(z),  eps ~ U[0, 1] drawn per sample
 
-    lambda = `gradient_penalty_weight` (10), n_critic = 5, the paper's Adam(beta_1=0, beta_2=0.9) with the
-    critic at its 1e-4 and G at 5e-4, and no batch norm in the critic (the penalty is per sample): the default
-    critic uses layer normalization. The paper's Algorithm 1 compiles Adam(1e-4, 0, 0.9) for both.
+    lambda = `gradient_penalty_weight` (10), one critic update per generator update (`n_critic=1`; the paper's
+    is 5), the paper's Adam(beta_1=0, beta_2=0.9) with the critic at its 1e-4 and G at 5e-4, and no batch norm
+    in the critic (the penalty is per sample): the default critic uses layer normalization. The paper's
+    Algorithm 1 is `WGANGP(n_critic=5)` compiled with Adam(1e-4, 0, 0.9) for both.
     """
 
     metric_names = WGAN.metric_names + ("gradient_penalty",)
@@ -28,15 +29,23 @@ class WGANGP(WGAN):
     learning_rates = (1e-4, 5e-4)
     optimizer_class = keras.optimizers.Adam
     optimizer_options = {"beta_1": 0.0, "beta_2": 0.9}
-    quick_options = {"n_critic": 2}
 
-    def __init__(self, generator=None, discriminator=None, *, n_critic=5, gradient_penalty_weight=10.0, **kwargs):
+    # One critic update per generator update: at an equal budget of real batches G gets five times the updates.
+    # After one epoch of Fashion-MNIST, classifier-FID 10.90, 7.51 and 7.75 at seeds 0-2 against 13.24, 14.36
+    # and 14.48 with the paper's 5 (docs/parity.md).
+    def __init__(self, generator=None, discriminator=None, *, n_critic=1, gradient_penalty_weight=10.0, **kwargs):
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         kwargs["clip_value"] = None
         super().__init__(generator, discriminator, n_critic=n_critic, **kwargs)
 
     def build_discriminator(self):
         return super().build_discriminator(normalization="layer")
+
+    @classmethod
+    def toy_setup(cls, modes):
+        # The toy harness keeps the paper's 5 critic updates, which its rows were measured with.
+        setup = super().toy_setup(modes)
+        return {**setup, "options": {**setup["options"], "n_critic": 5}}
 
     def discriminator_loss(self, real, labels=None):
         out = self.discriminator_outputs(real, labels)
