@@ -149,6 +149,14 @@ def kept_rows(args, keys, train):
         return {}
     with open(path) as f:
         old = json.load(f)
+    # Rows scored by another quality classifier (one trained on another machine: the same seeded command gives
+    # other weights there) would all be dropped; refuse instead of writing a table of the named rows alone.
+    judged_by = {settings.get("classifier") for key, settings in old.get("settings", {}).items() if key not in keys}
+    if judged_by - {args.classifier_digest}:
+        raise ValueError(f"--update: the rows of {path} were scored by another quality classifier than "
+                         f"{args.classifier or 'the cached one'} (weights sha256 {args.classifier_digest[:12]}, not "
+                         f"{', '.join(sorted(d[:12] for d in judged_by - {args.classifier_digest} if d))}): pass "
+                         "theirs with --classifier, or remake every row without --update")
     kept = {}
     for key, numbers in old.get("variants", {}).items():
         if key in keys:
@@ -386,7 +394,10 @@ def main(argv=None):
           flush=True)
 
     keys = names + [f"torch_{game}" for game in references]
-    kept = kept_rows(args, keys, train)
+    try:
+        kept = kept_rows(args, keys, train)
+    except ValueError as error:
+        parser.error(str(error))
     # Ours in the registry's order, then the references in the order of the games they mirror.
     order = list(keras_gans.VARIANTS)
     keys = sorted(set(keys) | set(kept), key=lambda key: (reference_game(key) is not None,

@@ -442,6 +442,14 @@ def test_results_table_update_keeps_other_rows_only_under_the_same_settings(tiny
     assert results_table.main(["--variants", "gan", "--update"] + argv) == 0
     assert "cgan: the row in" in capsys.readouterr().out and list(rows()) == ["gan"]
 
+    # Rows scored by another quality classifier (as on another machine): refused, not all dropped.
+    results = json.loads((docs / "results.json").read_text())
+    results["settings"]["gan"]["classifier"] = "0" * 64
+    (docs / "results.json").write_text(json.dumps(results))
+    with pytest.raises(SystemExit):
+        results_table.main(["--variants", "cgan", "--update"] + argv)
+    assert "scored by another quality classifier" in capsys.readouterr().err and list(rows()) == ["gan"]
+
 
 def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_classifier, tmp_path, monkeypatch,
                                                                           capsys):
