@@ -123,10 +123,12 @@ def test_two_replicas_take_the_same_step_as_one_device_with_the_global_batch(nam
     # Plain SGD: Adam's first step is ~lr * sign(g), which would magnify float-rounding differences of
     # near-zero gradients; with SGD a weight moves by lr * g and differences stay those of the gradients.
     sgd = lambda: keras.optimizers.SGD(0.5)
+    # WGAN-GP with two critic updates: one step over two real batches, each split between the replicas.
+    options = {"n_critic": 2} if name == "wgan_gp" else {}
     with strategy.scope():
-        mirrored = make(name, dropout=0.0)
+        mirrored = make(name, dropout=0.0, **options)
         mirrored.compile(d_optimizer=sgd(), g_optimizer=sgd())
-    single = make(name, dropout=0.0)
+    single = make(name, dropout=0.0, **options)
     single.set_weights([w.numpy() for w in mirrored.weights])
     single.compile(d_optimizer=sgd(), g_optimizer=sgd(), jit_compile=False)
     before = all_weights(single)
