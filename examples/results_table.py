@@ -151,12 +151,13 @@ def kept_rows(args, keys, train):
         old = json.load(f)
     # Rows scored by another quality classifier (one trained on another machine: the same seeded command gives
     # other weights there) would all be dropped; refuse instead of writing a table of the named rows alone.
-    judged_by = {settings.get("classifier") for key, settings in old.get("settings", {}).items() if key not in keys}
-    if judged_by - {args.classifier_digest}:
+    others = {settings.get("classifier") for key, settings in old.get("settings", {}).items() if key not in keys}
+    others.discard(args.classifier_digest)
+    if others:
         raise ValueError(f"--update: the rows of {path} were scored by another quality classifier than "
                          f"{args.classifier or 'the cached one'} (weights sha256 {args.classifier_digest[:12]}, not "
-                         f"{', '.join(sorted(d[:12] for d in judged_by - {args.classifier_digest} if d))}): pass "
-                         "theirs with --classifier, or remake every row without --update")
+                         f"{', '.join(sorted(d[:12] for d in others if d))}): pass theirs with --classifier, or "
+                         "remake every row without --update")
     kept = {}
     for key, numbers in old.get("variants", {}).items():
         if key in keys:
