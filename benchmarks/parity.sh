@@ -5,7 +5,7 @@
 #   default variants: gan wgan_gp lsgan dragan (the games the reference has); default seed: 0.
 # Results in runs/parity/ (NAME_sSEED/eval.json ours, torch_NAME_sSEED.json the reference); docs/parity.md quotes
 # them. A finished run is skipped, so the script can be rerun after an interruption.
-# Needs the quality classifier (keras-gans evaluate --train-classifier) and, for the reference, torch.
+# Needs torch for the reference.
 set -u
 cd "$(dirname "$0")/.."
 out=runs/parity

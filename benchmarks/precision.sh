@@ -3,7 +3,6 @@
 # infoGAN-paper networks, default optimizers, batch 64) with --precision float32 and bf16, each scored by
 # keras-gans evaluate (10,000 samples against the real test set).
 # Usage: benchmarks/precision.sh [SEED...]   (results in runs/precision/; the README's speed section quotes them)
-# Needs the quality classifier (keras-gans evaluate --train-classifier).
 set -u
 cd "$(dirname "$0")/.."
 out=runs/precision

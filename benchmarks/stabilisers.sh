@@ -5,7 +5,6 @@
 # (100 per class, drawn with seed 0 from the training split) for 62 epochs of 15 batches (930 updates).
 # Every run is scored by keras-gans evaluate (10,000 samples against the real test set).
 # Usage: benchmarks/stabilisers.sh [SEED...]   (results in runs/stabilisers/; docs/results.md quotes them)
-# Needs the quality classifier (keras-gans evaluate --train-classifier).
 set -u
 cd "$(dirname "$0")/.."
 out=runs/stabilisers

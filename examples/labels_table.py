@@ -186,7 +186,7 @@ def main(argv=None):
     parser.add_argument("--steps-per-epoch", type=int)
     parser.add_argument("--architecture")
     parser.add_argument("--n", type=int, default=10000, help="samples keras-gans evaluate judges")
-    parser.add_argument("--classifier", help="quality classifier .keras (default: the cached one)")
+    parser.add_argument("--classifier", help="quality classifier .keras (default: the package's own)")
     parser.add_argument("--out", default=os.path.join("docs", "labels.md"))
     args = parser.parse_args(argv)
     args.games, args.conditional, args.coded = ([game for game in names.split(",") if game]

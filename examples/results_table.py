@@ -1,6 +1,5 @@
 """Train every registered variant for E epochs on Fashion-MNIST, evaluate it, and write the results table.
 
-    keras-gans evaluate --train-classifier              # once: trains and caches the quality classifier
     python examples/results_table.py --epochs 25        # writes docs/results.md and docs/results/VARIANT.png
 
 Each variant in `keras_gans.VARIANTS` (whatever is registered when this runs) is built with its default
@@ -154,8 +153,9 @@ def kept_rows(args, keys, train):
     others = {settings.get("classifier") for key, settings in old.get("settings", {}).items() if key not in keys}
     others.discard(args.classifier_digest)
     if others:
+        used = args.classifier or "the package's own"
         raise ValueError(f"--update: the rows of {path} were scored by another quality classifier than "
-                         f"{args.classifier or 'the cached one'} (weights sha256 {args.classifier_digest[:12]}, not "
+                         f"{used} (weights sha256 {args.classifier_digest[:12]}, not "
                          f"{', '.join(sorted(d[:12] for d in others if d))}): pass theirs with --classifier, or "
                          "remake every row without --update")
     kept = {}
@@ -307,7 +307,7 @@ def write_markdown(path, rows, args, machine_line, floor, classifier_accuracy, c
         "",
         f"Quality is measured on {args.n} samples per variant against the {floor['num_real_test']} real test images "
         f"with the features of the package's Fashion-MNIST classifier (test accuracy "
-        f"{100 * classifier_accuracy:.2f}%; `keras-gans evaluate --train-classifier`): classifier-FID (lower is "
+        f"{100 * classifier_accuracy:.2f}%; weights sha256 {args.classifier_digest[:12]}): classifier-FID (lower is "
         f"better), KID x 10^3 with its standard error, the IS-style score (at most 10), and how many classes get at "
         f"least 5% of the samples. Semi-supervised variants (catGAN, SGAN) train with "
         f"{f'{args.labeled_per_class} labeled images per class' if args.labeled_per_class else 'no labels'}; "
@@ -346,7 +346,7 @@ def main(argv=None):
                         help="override every variant's default networks (for quick checks)")
     parser.add_argument("--labeled-per-class", type=int, default=10,
                         help="labeled images per class for the semi-supervised variants (0: unsupervised)")
-    parser.add_argument("--classifier", help="quality classifier .keras (default: the cached one)")
+    parser.add_argument("--classifier", help="quality classifier .keras (default: the package's own)")
     parser.add_argument("--data-dir", help="directory with Fashion-MNIST IDX files (default: the usual sources)")
     parser.add_argument("--out", default="docs", help="writes OUT/results.md, OUT/results.json, OUT/results/*.png")
     parser.add_argument("--no-xla", action="store_true", help="train without XLA compilation")

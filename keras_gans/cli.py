@@ -219,8 +219,7 @@ def _parser():
     train_parser.add_argument("--quality-every", type=positive, metavar="N",
                               help="Fashion-MNIST only: every N epochs, the classifier-FID of 10,000 samples against "
                                    "the test split into history.csv as classifier_fid -- the number keras-gans "
-                                   "evaluate gives that epoch's checkpoint (needs keras-gans evaluate "
-                                   "--train-classifier once)")
+                                   "evaluate gives that epoch's checkpoint (with the package's classifier)")
     train_parser.add_argument("--out", default="runs/latest", help="output directory")
     train_parser.add_argument("--resume", action="store_true",
                               help="continue the run in --out from its checkpoint (optimizer state, step counter "
@@ -350,11 +349,13 @@ def _parser():
     evaluate_parser.add_argument("--n", type=_sample_count(SMALLEST_IMAGE, "samples of at least"),
                                  default=QUALITY_SAMPLES,
                                  help="generated samples to compare")
-    evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the cached Fashion-MNIST one)")
+    evaluate_parser.add_argument("--classifier", help="classifier .keras file (default: the Fashion-MNIST one that "
+                                                      "ships with the package, the same on every machine)")
     evaluate_parser.add_argument("--train-classifier", action="store_true",
-                                 help="train the classifier on the real training set and cache it (then evaluate "
-                                      "CHECKPOINT, if given)")
-    evaluate_parser.add_argument("--auto-train", action="store_true", help="train and cache the classifier if missing")
+                                 help="train a classifier of your own on the real training set and cache it (then "
+                                      "evaluate CHECKPOINT with it, if given); later commands take it with "
+                                      "--classifier PATH")
+    evaluate_parser.add_argument("--auto-train", action="store_true", help="train and cache the classifier if missing (for a dataset without a shipped one)")
     evaluate_parser.add_argument("--classifier-epochs", type=positive, default=8)
     evaluate_parser.add_argument("--inception", action="store_true",
                                  help="also the standard Inception FID (needs the ImageNet InceptionV3 weights; "
@@ -1241,7 +1242,8 @@ def evaluate(args):
         classifier, info = classifiers.train_classifier(dataset=args.dataset, data_dir=args.data_dir,
                                                         epochs=args.classifier_epochs, path=path)
         print(f"Quality classifier: test accuracy {100 * info['test_accuracy']:.2f}%, trained in "
-              f"{info['seconds']:.0f} s, saved to {info['path']}")
+              f"{info['seconds']:.0f} s, saved to {info['path']} (this command judges with it; later ones take it "
+              f"with --classifier {info['path']}, else the package's own)")
     if args.samples and (args.checkpoint or args.parzen):
         raise ValueError("--samples scores a file of samples: pass it without a CHECKPOINT and without --parzen.")
     if args.checkpoint is None and not args.samples:
@@ -1269,7 +1271,7 @@ def evaluate(args):
     if classifier is None:
         classifier = classifiers.load_classifier(args.classifier, args.dataset, train_if_missing=args.auto_train,
                                                  data_dir=args.data_dir, epochs=args.classifier_epochs)
-        _check_classifier(classifier, args.classifier or classifiers.default_path(args.dataset))
+        _check_classifier(classifier, classifiers.classifier_path(args.classifier, args.dataset))
     _check_classifier_shape(shape, tuple(classifier.inputs[0].shape[1:]), args)
     # True for the ImageNet weights, or the weights file to load instead.
     inception = args.inception and (args.inception_weights or True)

@@ -152,7 +152,21 @@ def test_cache_directory_and_missing_classifier_error(tmp_path, monkeypatch):
     assert classifiers.cache_dir() == str(tmp_path / "home" / ".cache" / "keras_gans")
     monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
     assert classifiers.default_path() == str(tmp_path / "cache" / "fashion_mnist_classifier.keras")
+    # Fashion-MNIST's is shipped; a dataset without one reads the cache, and names the command when it is empty.
+    assert classifiers.classifier_path() == classifiers.shipped_path()
+    assert classifiers.classifier_path(dataset="mnist") == str(tmp_path / "cache" / "mnist_classifier.keras")
     with pytest.raises(FileNotFoundError, match="keras-gans evaluate --train-classifier"):
+        classifiers.load_classifier(dataset="mnist")
+
+
+def test_the_shipped_classifier_is_the_pinned_file_and_classifies(real, monkeypatch):
+    path = classifiers.shipped_path()
+    assert classifiers.file_digest(path) == classifiers.SHIPPED["fashion_mnist"][1]
+    classifier = classifiers.load_classifier()
+    # The committed subset's test images: the full test split gives 92.25%; a few hundred images, well above 80%.
+    assert classifiers.accuracy(classifier, *real["test"]) > 0.8
+    monkeypatch.setitem(classifiers.SHIPPED, "fashion_mnist", ("fashion_mnist_classifier.keras", "0" * 64))
+    with pytest.raises(ValueError, match="not the file the package was released with"):
         classifiers.load_classifier()
 
 
@@ -299,14 +313,7 @@ def test_cli_train_quality_every_logs_what_evaluate_gives_each_checkpoint(tmp_pa
     run = tmp_path / "run"
     flags = ["--data-dir", SUBSET, "--steps-per-epoch", "2", "--batch-size", "16", "--out", str(run), "--verbose",
              "0", "--no-xla"]
-    # No classifier cached yet: one line naming the command, before anything is trained.
-    assert cli.main(["train", "gan", "--architecture", "mlp", "--latent-dim", "8", "--quality-every", "1",
-                     *flags]) == 2
-    assert "keras-gans evaluate --train-classifier" in capsys.readouterr().err and not list(run.glob("*"))
-    build = classifiers.build_classifier
-    monkeypatch.setattr(classifiers, "build_classifier",
-                        lambda shape, classes: build(shape, classes, filters=(4, 8), features=8))
-    assert cli.main(["evaluate", "--train-classifier", "--data-dir", SUBSET, "--classifier-epochs", "1"]) == 0
+    # Both judge with the classifier that ships with the package (the cache is empty).
     figures = []
     for epoch, more in enumerate((["--architecture", "mlp", "--latent-dim", "8"], ["--resume"])):
         assert cli.main(["train", "gan", "--epochs", "1", "--quality-every", "1", *more, *flags]) == 0
@@ -337,7 +344,8 @@ def test_cli_evaluate_errors(tmp_path, capsys, monkeypatch):
     assert "Could not read the checkpoint" in capsys.readouterr().err
     model = tiny(keras_gans.GAN)
     model.save(tmp_path / "gan.keras")
-    assert cli.main(["evaluate", str(tmp_path / "gan.keras"), "--data-dir", SUBSET]) == 2
+    # A dataset without a shipped classifier, and none cached: the command that trains one.
+    assert cli.main(["evaluate", str(tmp_path / "gan.keras"), "--dataset", "mnist", "--data-dir", SUBSET]) == 2
     err = capsys.readouterr().err
     assert "No quality classifier" in err and "keras-gans evaluate --train-classifier" in err
 

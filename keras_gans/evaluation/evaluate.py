@@ -6,7 +6,7 @@ applies the metrics of `keras_gans.evaluation.metrics` and returns every number 
 the text that `keras-gans evaluate` prints.
 
     from keras_gans.evaluation import evaluate
-    results = evaluate.evaluate_model(model, n=10000)       # uses the cached classifier
+    results = evaluate.evaluate_model(model, n=10000)       # uses the package's classifier
     print(evaluate.format_results(results))
 
 Classifier-FID/KID use the classifier's penultimate ("features") layer in place of Inception's pool3 features:
@@ -80,7 +80,7 @@ def evaluate_samples(images, classifier=None, real_test=None, real_train=None, s
 
     Args:
         classifier: a Keras classifier (images in [-1, 1] -> probabilities) with a "features" layer; default: the
-            cached one (`classifier.load_classifier()`).
+            package's own (`classifier.load_classifier()`).
         real_test, real_train: (images, labels) (uint8 or [-1, 1]); default: the splits of `dataset`. n random
             training images (fewer if there are fewer) give the sanity floor, real-train vs real-test.
         subset_size: KID subset size (see `metrics.kernel_inception_distance`).
