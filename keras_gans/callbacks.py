@@ -280,7 +280,8 @@ class QualityMonitor(keras.callbacks.Callback):
         real_images: images (uint8 or [-1, 1]) to compare with; default: the Fashion-MNIST test split.
         every: measure after every `every`-th epoch.
         n: generated samples per measurement (the same latent vectors every time, from `seed`).
-        classifier: the quality classifier; default: the one that ships with the package (`classifier.load_classifier()`).
+        classifier: the quality classifier; default: the one that ships with the package
+            (`classifier.load_classifier()`).
         kid: also log `classifier_kid`.
     """
 

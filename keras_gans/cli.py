@@ -355,7 +355,8 @@ def _parser():
                                  help="train a classifier of your own on the real training set and cache it (then "
                                       "evaluate CHECKPOINT with it, if given); later commands take it with "
                                       "--classifier PATH")
-    evaluate_parser.add_argument("--auto-train", action="store_true", help="train and cache the classifier if missing (for a dataset without a shipped one)")
+    evaluate_parser.add_argument("--auto-train", action="store_true",
+                                 help="train and cache the classifier if missing (for a dataset without a shipped one)")
     evaluate_parser.add_argument("--classifier-epochs", type=positive, default=8)
     evaluate_parser.add_argument("--inception", action="store_true",
                                  help="also the standard Inception FID (needs the ImageNet InceptionV3 weights; "
