@@ -313,6 +313,14 @@ def test_cli_train_quality_every_logs_what_evaluate_gives_each_checkpoint(tmp_pa
     run = tmp_path / "run"
     flags = ["--data-dir", SUBSET, "--steps-per-epoch", "2", "--batch-size", "16", "--out", str(run), "--verbose",
              "0", "--no-xla"]
+    # A missing classifier (here: an install without the shipped file) is one line naming the command, before
+    # anything is trained.
+    monkeypatch.setattr(classifiers, "shipped_path", lambda dataset="fashion_mnist": str(tmp_path / "none.keras"))
+    assert cli.main(["train", "gan", "--architecture", "mlp", "--latent-dim", "8", "--quality-every", "1",
+                     *flags]) == 2
+    assert "keras-gans evaluate --train-classifier" in capsys.readouterr().err and not list(run.glob("*"))
+    monkeypatch.undo()
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
     # Both judge with the classifier that ships with the package (the cache is empty).
     figures = []
     for epoch, more in enumerate((["--architecture", "mlp", "--latent-dim", "8"], ["--resume"])):

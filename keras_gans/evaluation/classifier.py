@@ -179,14 +179,17 @@ def load_classifier(path=None, dataset="fashion_mnist", train_if_missing=False, 
     import keras
 
     path = classifier_path(path, dataset)
-    if os.path.isfile(path) and path == shipped_path(dataset) and file_digest(path) != SHIPPED[dataset][1]:
-        raise ValueError(f"The shipped classifier {path!r} is not the file the package was released with (sha256 "
-                         f"{file_digest(path)[:12]}, expected {SHIPPED[dataset][1][:12]}); reinstall keras-gans, or "
-                         f"pass your own with --classifier PATH.")
+    shipped = path == shipped_path(dataset)
+    if shipped and os.path.isfile(path):
+        found = file_digest(path)
+        if found != SHIPPED[dataset][1]:
+            raise ValueError(f"The shipped classifier {path!r} is not the file the package was released with (sha256 "
+                             f"{found[:12]}, expected {SHIPPED[dataset][1][:12]}); reinstall keras-gans, or pass your "
+                             f"own with --classifier PATH.")
     if not os.path.isfile(path):
         if train_if_missing:  # into the cache, never into the installed package
-            return train_classifier(dataset=dataset, path=default_path(dataset) if path == shipped_path(dataset)
-                                    else path, **train_kwargs)[0]
+            return train_classifier(dataset=dataset, path=default_path(dataset) if shipped else path,
+                                    **train_kwargs)[0]
         raise FileNotFoundError(
             f"No quality classifier at {path!r}. Train and cache it once (a few minutes on CPU, nothing is "
             f"downloaded) with `{TRAIN_COMMAND}`, or pass --classifier PATH / classifier=... "
