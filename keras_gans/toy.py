@@ -114,14 +114,17 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     keras.utils.set_random_seed(seed)
     # Stated for every game, so that a game whose default averages G on images (CGAN) does not on the toys.
     harness = {"ema": HARNESS["ema"]}
+    options = {**plan["options"], **(options or {})}
     if plan.get("pack", 1) > 1:
-        # PacGAN's packed D, for the games whose D judges real against fake with no per-sample term.
-        harness["discriminator"] = networks.toy_discriminator((centres.shape[1],), pack=plan["pack"])
+        # PacGAN's packed D, for the games whose D judges real against fake with no per-sample term. Built here,
+        # so `spectral_norm=True` is applied here too: the game refuses a D passed in without it.
+        packed = networks.toy_discriminator((centres.shape[1],), pack=plan["pack"])
+        harness["discriminator"] = networks.spectral_normalize(packed) if options.get("spectral_norm") else packed
         # Real and fake batches in separate calls: the outputs of one joint call are split at the real batch's
         # size, which packing halves (LSGAN's NaN after 50 steps).
         harness["joint_batches"] = False
     model = cls(image_shape=(centres.shape[1],), latent_dim=latent_dim, architecture="toy", seed=seed,
-                **{**harness, **plan["options"], **(options or {})})
+                **{**harness, **options})
     model.compile()
     for optimizer, rate in zip((model.d_optimizer, model.g_optimizer), learning_rates(cls, plan)):
         optimizer.learning_rate.assign(rate)

@@ -196,6 +196,14 @@ def test_packed_toy_discriminator_judges_pairs_of_samples():
     assert "pack" not in toy.build("wgan_gp", "ring", latent_dim=4)[1]  # its penalty is per sample
 
 
+def test_packed_toy_discriminator_takes_spectral_norm():
+    # The harness builds the packed D itself, so it must wrap it when asked (the game refuses a plain one).
+    model, plan = toy.build("lsgan", "ring", latent_dim=4, options={"spectral_norm": True})
+    assert plan["pack"] == 4 and model.discriminator.get_layer("pack").m == 4
+    assert networks.has_spectral_norm(model.discriminator)
+    assert not networks.has_spectral_norm(toy.build("lsgan", "ring", latent_dim=4)[0].discriminator)
+
+
 def test_toy_run_needs_a_batch_the_packing_divides():
     with pytest.raises(ValueError, match="multiple of 4"):
         toy.run("gan", "ring", steps=1, batch_size=34, n_samples=10)
