@@ -28,12 +28,14 @@ run() {  # name, then train options
     > "$out/$name.log" 2>&1
   keras-gans evaluate "$out/$name/model.keras" --json "$out/$name/eval.json" >> "$out/$name.log" 2>&1
 }
+# GAN samples from G's average by default (ema=0.999); the other rows switch it off, so that each row has one
+# stabiliser or none.
 for seed in "${@:-0}"; do
-  run "none_s$seed" --epochs 1 --seed "$seed"
+  run "none_s$seed" --epochs 1 --seed "$seed" --set ema=None
   run "ema_s$seed" --epochs 1 --seed "$seed" --set ema=0.999
-  run "spectral_norm_s$seed" --epochs 1 --seed "$seed" --set spectral_norm=True
-  run "augment_s$seed" --epochs 1 --seed "$seed" --set augment=translation,cutout,color
-  run "subset_none_s$seed" --images "$subset" --epochs 62 --sample-every 62 --seed "$seed"
-  run "subset_augment_s$seed" --images "$subset" --epochs 62 --sample-every 62 --seed "$seed" \
+  run "spectral_norm_s$seed" --epochs 1 --seed "$seed" --set ema=None --set spectral_norm=True
+  run "augment_s$seed" --epochs 1 --seed "$seed" --set ema=None --set augment=translation,cutout,color
+  run "subset_none_s$seed" --images "$subset" --epochs 62 --sample-every 62 --seed "$seed" --set ema=None
+  run "subset_augment_s$seed" --images "$subset" --epochs 62 --sample-every 62 --seed "$seed" --set ema=None \
     --set augment=translation,cutout,color
 done

@@ -367,6 +367,10 @@ def _parser():
     evaluate_parser.add_argument("--samples", metavar="FILE.npy",
                                  help="score these samples (float (n, H, W, C) in [-1, 1] or uint8, e.g. written by "
                                       "python -m keras_gans.torch_baseline --train) instead of a checkpoint's")
+    evaluate_parser.add_argument("--last-weights", action="store_true",
+                                 help="sample from G's own last weights instead of its moving average (a model "
+                                      "trained with ema, such as GAN's default): the same latent vectors, to see "
+                                      "what the average adds")
     evaluate_parser.add_argument("--json", help="also write the numbers to this JSON file")
     evaluate_parser.set_defaults(run=evaluate)
 
@@ -1245,8 +1249,9 @@ def evaluate(args):
         print(f"Quality classifier: test accuracy {100 * info['test_accuracy']:.2f}%, trained in "
               f"{info['seconds']:.0f} s, saved to {info['path']} (this command judges with it; later ones take it "
               f"with --classifier {info['path']}, else the package's own)")
-    if args.samples and (args.checkpoint or args.parzen):
-        raise ValueError("--samples scores a file of samples: pass it without a CHECKPOINT and without --parzen.")
+    if args.samples and (args.checkpoint or args.parzen or args.last_weights):
+        raise ValueError("--samples scores a file of samples: pass it without a CHECKPOINT, --parzen and "
+                         "--last-weights.")
     if args.checkpoint is None and not args.samples:
         if args.train_classifier:
             return 0
@@ -1257,6 +1262,14 @@ def evaluate(args):
     else:
         model = GANModel.load(args.checkpoint)
         _check_memory(args.n, model.image_shape, "--n")
+        if args.last_weights:
+            if not model.ema_weights:
+                raise ValueError(f"--last-weights compares with G's moving average, and {args.checkpoint} keeps none "
+                                 f"(trained with ema=None): its samples come from G's last weights already; leave "
+                                 f"out --last-weights.")
+            # Every way to sample reads the averages from `ema_weights`; without them it runs the generator itself.
+            # This loaded copy is only sampled from, never trained or saved.
+            model.ema_weights = []
     shape = tuple(samples.shape[1:]) if args.samples else tuple(model.image_shape)
     if args.classifier is None and (args.images or shape != QUALITY_CLASSIFIER_SHAPE):
         return _evaluate_on_inception(args, samples if args.samples else None, None if args.samples else model, shape,
@@ -1286,7 +1299,8 @@ def evaluate(args):
     else:
         results = evaluation.evaluate_model(model, n=args.n, classifier=classifier, seed=args.seed,
                                             dataset=args.dataset, data_dir=args.data_dir, inception=inception)
-        print(f"keras-gans evaluate {args.checkpoint} ({type(model).__name__})")
+        source = ", from G's last weights" if args.last_weights else ""
+        print(f"keras-gans evaluate {args.checkpoint} ({type(model).__name__}{source})")
     print(evaluation.format_results(results))
     if args.parzen:
         from .evaluation.likelihood import parzen_evaluation

@@ -112,7 +112,8 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     centres, _ = data.toy_centres(dataset)
     plan = cls.toy_setup(len(centres))
     keras.utils.set_random_seed(seed)
-    # Stated for every game, so that a game whose default averages G on images (CGAN) does not on the toys.
+    # Stated for every game, so that the games that average G on images by default (GAN and most games built on
+    # it) do not on the toys.
     harness = {"ema": HARNESS["ema"]}
     options = {**plan["options"], **(options or {})}
     if plan.get("pack", 1) > 1:

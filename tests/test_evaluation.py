@@ -307,6 +307,28 @@ def test_cli_train_classifier_then_evaluate_a_checkpoint(real, tmp_path, capsys,
     assert "--samples" in capsys.readouterr().out
     assert json.loads(from_file.read_text()) == results
 
+    # GAN samples from G's moving average by default; --last-weights scores G's own weights, which differ from it.
+    model = keras_gans.GANModel.load(str(run / "model.keras"))
+    assert model.ema_weights
+    model.ema_weights = []
+    np.save(tmp_path / "last.npy", evaluate.generate_for_evaluation(model, 120, seed=0)[0])
+    assert not np.allclose(np.load(tmp_path / "last.npy"), samples)
+    last, last_file = tmp_path / "last.json", tmp_path / "last_file.json"
+    assert cli.main(["evaluate", str(run / "model.keras"), "--last-weights", "--classifier", path, "--data-dir",
+                     SUBSET, "--n", "120", "--json", str(last)]) == 0
+    assert "last weights" in capsys.readouterr().out
+    assert cli.main(["evaluate", "--samples", str(tmp_path / "last.npy"), "--classifier", path, "--data-dir", SUBSET,
+                     "--json", str(last_file)]) == 0
+    assert json.loads(last.read_text()) == json.loads(last_file.read_text()) != results
+    without_average = tmp_path / "plain"
+    assert cli.main(["train", "lsgan", "--data-dir", SUBSET, "--steps-per-epoch", "1", "--batch-size", "16",
+                     "--architecture", "mlp", "--latent-dim", "8", "--out", str(without_average), "--verbose", "0",
+                     "--no-xla"]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(without_average / "model.keras"), "--last-weights", "--classifier", path,
+                     "--data-dir", SUBSET]) == 2
+    assert "keeps none" in capsys.readouterr().err
+
 
 def test_cli_train_quality_every_logs_what_evaluate_gives_each_checkpoint(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))

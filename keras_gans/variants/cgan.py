@@ -20,11 +20,10 @@ class CGAN(GAN):
     # class and classifier-FID 12.83, against 87.4% and 6.79 at 2e-4 (seed 0; docs/parity.md).
     learning_rates = (2e-4, 2e-4)
 
-    # Samples come from an average of G's weights (`ema`, see GANModel): after two epochs of Fashion-MNIST,
-    # seeds 0-2, 91.6%, 91.5% and 89.5% of samples in the requested class (mean 90.9%) and classifier-FID 2.57,
-    # 2.21 and 3.15, against 89.6%, 90.2%, 88.3% (89.4%) and 3.36, 2.82, 3.02 without (docs/parity.md).
-    # `ema=None` turns it off; the 2-D toys train without it (toy.HARNESS).
-    def __init__(self, generator=None, discriminator=None, *, num_classes=10, ema=0.999, **kwargs):
+    # Samples come from an average of G's weights (GAN's `ema=0.999`): after two epochs of Fashion-MNIST, seeds
+    # 0-2, 91.6%, 91.5% and 89.5% of samples in the requested class (mean 90.9%) and classifier-FID 2.57, 2.21
+    # and 3.15, against 89.6%, 90.2%, 88.3% (89.4%) and 3.36, 2.82, 3.02 without (docs/parity.md).
+    def __init__(self, generator=None, discriminator=None, *, num_classes=10, **kwargs):
         if not num_classes:
             raise ValueError("CGAN is conditional: pass num_classes (e.g. 10 for Fashion-MNIST).")
-        super().__init__(generator, discriminator, num_classes=num_classes, ema=ema, **kwargs)
+        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
