@@ -308,8 +308,9 @@ def test_switches_are_saved_in_the_config():
     assert len(restored.ema_weights) == len(model.generator.trainable_variables)
     plain = make("lsgan").get_config()
     assert (plain["ema"], plain["spectral_norm"], plain["augment"], plain["instance_noise"]) == (None, False, None, 0.0)
-    # GAN and the games built on it sample from G's average unless told not to.
-    assert make("gan").ema == make("dcgan").ema == make("cgan").ema == 0.999
+    # GAN, the games built on it and WGAN-GP sample from G's average unless told not to; WGAN does not.
+    assert make("gan").ema == make("dcgan").ema == make("cgan").ema == make("wgan_gp").ema == 0.999
+    assert make("wgan").ema is None
     assert make("gan", ema=None).ema is None and not make("gan", ema=None).ema_weights
     noisy = type(model).from_config(make("dragan", instance_noise=0.25).get_config())
     assert noisy.instance_noise == 0.25 and float(noisy.instance_noise_stddev.numpy()) == 0.25
