@@ -322,8 +322,8 @@ def test_cli_train_classifier_then_evaluate_a_checkpoint(real, tmp_path, capsys,
     assert json.loads(last.read_text()) == json.loads(last_file.read_text()) != results
     without_average = tmp_path / "plain"
     assert cli.main(["train", "lsgan", "--data-dir", SUBSET, "--steps-per-epoch", "1", "--batch-size", "16",
-                     "--architecture", "mlp", "--latent-dim", "8", "--out", str(without_average), "--verbose", "0",
-                     "--no-xla"]) == 0
+                     "--architecture", "mlp", "--latent-dim", "8", "--set", "ema=None", "--out", str(without_average),
+                     "--verbose", "0", "--no-xla"]) == 0
     capsys.readouterr()
     assert cli.main(["evaluate", str(without_average / "model.keras"), "--last-weights", "--classifier", path,
                      "--data-dir", SUBSET]) == 2

@@ -306,10 +306,11 @@ def test_switches_are_saved_in_the_config():
     restored = type(model).from_config(config)
     assert (restored.ema, restored.spectral_norm, restored.augment) == (0.999, True, "cutout,color")
     assert len(restored.ema_weights) == len(model.generator.trainable_variables)
-    plain = make("lsgan").get_config()
+    plain = make("ebgan").get_config()
     assert (plain["ema"], plain["spectral_norm"], plain["augment"], plain["instance_noise"]) == (None, False, None, 0.0)
-    # GAN, the games built on it and WGAN-GP sample from G's average unless told not to; WGAN does not.
+    # GAN, the games built on it, LSGAN and WGAN-GP sample from G's average unless told not to; WGAN does not.
     assert make("gan").ema == make("dcgan").ema == make("cgan").ema == make("wgan_gp").ema == 0.999
+    assert make("lsgan").ema == 0.999 and make("lsgan", ema=None).ema is None
     assert make("wgan").ema is None
     assert make("gan", ema=None).ema is None and not make("gan", ema=None).ema_weights
     noisy = type(model).from_config(make("dragan", instance_noise=0.25).get_config())
