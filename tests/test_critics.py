@@ -75,6 +75,29 @@ def test_ebgan_energy_still_tells_collapsed_fake_batches_apart():
     assert np.abs(own[0] - own[1]).max() > 1e-3
 
 
+def test_wgan_gp_critic_normalization_is_an_option_kept_in_the_config():
+    gp = keras_gans.WGANGP(seed=0)
+    assert any(isinstance(layer, keras.layers.LayerNormalization) for layer in gp.critic.layers)
+    plain = keras_gans.WGANGP(seed=0, critic_normalization=None)
+    assert not any(isinstance(layer, (keras.layers.LayerNormalization, keras.layers.BatchNormalization))
+                   for layer in plain.critic.layers)
+    assert keras_gans.WGANGP.from_config(plain.get_config()).critic_normalization is None
+    with pytest.raises(ValueError, match="use 'layer' or None"):
+        keras_gans.WGANGP(critic_normalization="batch")
+
+
+def test_layer_norm_makes_a_2d_critic_blind_to_the_length_of_its_input():
+    # Why the toy critic has no normalization: with the first layer's biases at 0 (their start), a layer norm
+    # after it gives the same output for x and 3x, so the critic cannot tell the grid's inner modes from its
+    # outer ones along a line through the centre.
+    points = np.array([[0.5, 1.0], [-2.0, 0.3], [1.5, -1.5]], "float32")
+    keras.utils.set_random_seed(0)
+    with_norm = keras_gans.networks.toy_discriminator((2,), normalization="layer", hidden=(64, 64))
+    np.testing.assert_allclose(with_norm(points).numpy(), with_norm(3 * points).numpy(), rtol=1e-4, atol=1e-5)
+    without = keras_gans.networks.toy_discriminator((2,), normalization=None, hidden=(64, 64))
+    assert np.abs(without(points).numpy() - without(3 * points).numpy()).min() > 1e-3
+
+
 def test_wgan_gp_draws_epsilon_per_sample(dataset, monkeypatch):
     seen = []
     original = penalties.gradient_penalty
