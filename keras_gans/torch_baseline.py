@@ -13,7 +13,8 @@ WGAN-GP critic. For dcgan, the DCGAN nets of `keras_gans.networks.dcgan_generato
 (at 28 px):
 
     G: z (100) -> FC 7*7*128 (no bias)-BN-ReLU -> deconv 64 4x4 s2 (no bias)-BN-ReLU -> deconv 1 4x4 s2 -> tanh
-    D: x -> conv 64 4x4 s2-LReLU(0.2) -> conv 128 4x4 s2 (no bias)-BN-LReLU -> FC 1
+    D: x -> conv 64 4x4 s2-LReLU(0.2) -> conv 128 4x4 s2 (no bias)-BN-LReLU -> conv 256 4x4 s2 (no bias)-BN-LReLU
+       (7 -> 4 px, padded as Keras' "same") -> FC 1
 
 Weights ~ N(0, 0.02). Batch 64, z ~ N(0, I) (keras_gans' default prior), the optimizers of the keras_gans game
 of the same name (`GAMES`): Adam(betas=(0.5, 0.999)) at D 2e-4 and G 2e-4 (gan) or 1e-3 (lsgan, dragan,
@@ -153,12 +154,31 @@ class Discriminator(nn.Module):
 
 
 def dcgan_depth(size):
-    """Stride-2 stages of the DCGAN nets for square `size` px images, as `keras_gans.networks._dcgan_depth`:
+    """Stride-2 stages of the DCGAN generator for square `size` px images, as `keras_gans.networks._dcgan_depth`:
     halve while the size stays whole and at least 4 px (28 -> 14 -> 7: two)."""
     depth = 0
     while size % 2 == 0 and size // 2 >= 4:
         depth, size = depth + 1, size // 2
     return depth
+
+
+def dcgan_discriminator_sizes(size):
+    """Side lengths after each stride-2 stage of the DCGAN discriminator, as
+    `keras_gans.networks._dcgan_discriminator_depth`: halve, rounding up, while the result stays at least 4 px
+    (28 -> [14, 7, 4])."""
+    sizes = []
+    while (size + 1) // 2 >= 4:
+        size = (size + 1) // 2
+        sizes.append(size)
+    return sizes
+
+
+def _same_conv(in_channels, out_channels, size, bias):
+    """Conv 4x4 stride 2 padded as Keras' "same": ceil(size / 2) out, the odd pixel of padding at the bottom
+    and right (padding=1 alone would give 3 px from 7)."""
+    extra = 1 if size % 2 else 0
+    return nn.Sequential(nn.ZeroPad2d((1, 1 + extra, 1, 1 + extra)),
+                         nn.Conv2d(in_channels, out_channels, 4, 2, 0, bias=bias))
 
 
 class DCGANGenerator(nn.Module):
@@ -186,19 +206,20 @@ class DCGANGenerator(nn.Module):
 class DCGANDiscriminator(nn.Module):
     """`keras_gans.networks.dcgan_discriminator`: convs 4x4 stride 2 (padding 1, as Keras' "same") doubling the
     filters from `filters`, the first with bias and no norm, the others without bias and with batch norm, each
-    followed by LeakyReLU(0.2), then FC 1 on the flattened map. At 28 px: 1x28x28 -> 64x14x14 -> 128x7x7 -> 1."""
+    followed by LeakyReLU(0.2), then FC 1 on the flattened map. At 28 px: 1x28x28 -> 64x14x14 -> 128x7x7 ->
+    256x4x4 -> 1."""
 
     def __init__(self, channels=1, size=28, filters=64):
         super().__init__()
-        depth, layers, previous = dcgan_depth(size), [], channels
-        for i in range(depth):
-            layers.append(nn.Conv2d(previous, filters << i, 4, 2, 1, bias=i == 0))
+        sizes, layers, previous = dcgan_discriminator_sizes(size), [], channels
+        for i, inner in enumerate([size] + sizes[:-1]):
+            layers.append(_same_conv(previous, filters << i, inner, bias=i == 0))
             if i:
                 layers.append(_batch_norm(filters << i))
             layers.append(nn.LeakyReLU(0.2))
             previous = filters << i
         self.conv = nn.Sequential(*layers)
-        self.fc = nn.Linear(previous * (size >> depth) ** 2, 1)
+        self.fc = nn.Linear(previous * sizes[-1] ** 2, 1)
         self.apply(_init)
 
     def forward(self, x):

@@ -268,6 +268,29 @@ def test_torch_dcgan_mirrors_our_dcgan_networks():
     assert ours.latent_dim == generator.latent_dim == 100
 
 
+def test_torch_dcgan_discriminator_computes_what_ours_computes():
+    """Our weights copied into the baseline's D give the same logits: its 7 -> 4 px stage is padded as Keras'
+    "same" (one pixel before, two after), not torch's symmetric padding=1, which would give 3 px."""
+    pytest.importorskip("torch")
+    import torch
+
+    baseline = bench.load_torch_baseline()
+    ours = networks.dcgan_discriminator((28, 28, 1))
+    _, discriminator = baseline.build_networks("dcgan")
+    discriminator.eval()  # batch norm from its moving statistics, as Keras' training=False
+    weights = [w.numpy() for w in ours.trainable_weights]
+    # The last Dense sees (H, W, C) flattened; torch flattens (C, H, W).
+    weights[-2] = weights[-2].reshape(4, 4, 256, 1).transpose(3, 2, 0, 1).reshape(1, -1)
+    with torch.no_grad():
+        for parameter, weight in zip(discriminator.parameters(), weights):
+            if weight.ndim == 4:
+                weight = weight.transpose(3, 2, 0, 1)
+            parameter.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+        images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+        theirs = discriminator(torch.from_numpy(images.transpose(0, 3, 1, 2))).numpy()
+    np.testing.assert_allclose(theirs, ours(images, training=False).numpy(), rtol=1e-4, atol=1e-5)
+
+
 def test_torch_dragan_penalty_computes_ours():
     pytest.importorskip("torch")
     import tensorflow as tf

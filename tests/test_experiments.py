@@ -152,9 +152,9 @@ def test_linear_probe_uses_only_the_discriminator(fashion_mnist):
     for weight in gan.generator.weights:  # a probe that touched the generator would see NaN
         weight.assign(np.full(weight.shape, np.nan, "float32"))
     layers = probe.feature_layers(gan.discriminator)
-    assert [l.name for l in layers] == ["conv_0", "conv_1"] and all(l in gan.discriminator.layers for l in layers)
+    assert [l.name for l in layers] == ["conv_0", "conv_1", "conv_2"] and all(l in gan.discriminator.layers for l in layers)
     result = linear_probe(gan, train=(images, labels), test=(test_images, test_labels), per_class=(None, 10))
-    assert result["layers"] == ["conv_0", "conv_1"] and result["features"] == 16 * (4 + 8)
+    assert result["layers"] == ["conv_0", "conv_1", "conv_2"] and result["features"] == 16 * (4 + 8 + 16)
     for weights in ("trained", "random"):
         assert set(result[weights]) == {"all", 10}
         assert all(0.0 <= accuracy <= 1.0 for accuracy in result[weights].values())

@@ -1,8 +1,11 @@
 """Every game trains with plain fit() on real Fashion-MNIST and updates both networks."""
+import re
+
 import numpy as np
 import pytest
 
 import keras_gans
+from keras_gans import networks
 from conftest import tiny
 
 UNCONDITIONAL = [
@@ -39,6 +42,12 @@ def test_dcgan_builds_the_paper_networks_and_trains_on_real_data(dataset):
     model = keras_gans.DCGAN(image_shape=(28, 28, 1), latent_dim=62, seed=0)
     assert model.generator.get_layer("deconv_1").output.shape[1:] == (28, 28, 1)
     assert not any("dense" in layer.name for layer in model.discriminator.layers if layer.name != "logits")
+    # D halves down to a 4x4 map as the paper's does: one stage more than G at 28 px, as many at 32 and 64.
+    assert model.discriminator.get_layer("conv_2").output.shape[1:] == (4, 4, 256)
+    for size, last in ((32, "conv_2"), (64, "conv_3")):
+        discriminator = networks.dcgan_discriminator((size, size, 3))
+        assert [l.name for l in discriminator.layers if re.fullmatch(r"conv_\d+", l.name)][-1] == last
+        assert discriminator.get_layer(last).output.shape[1:3] == (4, 4)
     model.compile()
     history = model.fit(dataset.take(2), epochs=1, verbose=0)
     assert np.isfinite(history.history["g_loss"][-1])

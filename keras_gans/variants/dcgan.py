@@ -9,7 +9,8 @@ from .gan import GAN
 class DCGAN(GAN):
     """The GAN game (non-saturating G loss) with the DCGAN networks and the paper's training defaults:
     all-convolutional G and D with batch norm (`networks.dcgan_generator` / `dcgan_discriminator`),
-    weights from N(0, 0.02), Adam(beta_1=0.5), a 100-d latent vector; D at the paper's 2e-4, G at 1e-3."""
+    weights from N(0, 0.02), Adam(beta_1=0.5), a 100-d latent vector; D at the paper's 2e-4, G at 1e-3. D halves
+    the image down to a 4x4 map as the paper's does, one stride-2 stage more than G at 28 px (28 -> 14 -> 7 -> 4)."""
 
     default_architecture = "dcgan"
     # G five times faster than D (the paper has 2e-4 for both): after one epoch of Fashion-MNIST,
