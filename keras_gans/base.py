@@ -90,7 +90,8 @@ class GANModel(InferenceMixin, keras.Model):
             update. The two differ only for discriminators with batch norm. None (default): the game's own
             `joint_batches_default`, the one measured better for it -- separate for the GAN game (one epoch on
             Fashion-MNIST: classifier-FID 9.9 and 11.2 against 19.3 and 19.5 jointly, which left out whole
-            classes), joint for LSGAN (24.8 against 42.2) and ACGAN (8.0 against 10.6): see docs/parity.md.
+            classes) and for LSGAN (two epochs: 7.8 against 10.4 in the mean of three seeds), joint for ACGAN
+            (8.0 against 10.6): see docs/parity.md.
 
     Stabilisers, switches of every game:
         ema: None, or a decay in (0, 1) such as 0.999: keep an exponential moving average of the generator's

@@ -507,9 +507,11 @@ def _lookup(architecture):
     return _ARCHITECTURES[architecture]
 
 
-def build_generator(architecture, image_shape, latent_dim, num_classes=None):
-    """The generator of a named architecture, sized from `image_shape` and `latent_dim`."""
-    return _lookup(architecture).generator(tuple(image_shape), latent_dim=latent_dim, num_classes=num_classes)
+def build_generator(architecture, image_shape, latent_dim, num_classes=None, **options):
+    """The generator of a named architecture, sized from `image_shape` and `latent_dim`; `options` go to its
+    builder (e.g. `filters` of the DCGAN one)."""
+    return _lookup(architecture).generator(tuple(image_shape), latent_dim=latent_dim, num_classes=num_classes,
+                                           **options)
 
 
 def build_discriminator(architecture, image_shape, num_classes=None, **options):
