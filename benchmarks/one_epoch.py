@@ -1,5 +1,6 @@
 """One epoch of Fashion-MNIST (or --epochs E) for a variant under candidate settings, scored as `keras-gans
-evaluate` scores a checkpoint; one JSON line per run. What decided EBGAN's and BEGAN's defaults (docs/one_epoch.md) came from it.
+evaluate` scores a checkpoint; one JSON line per run. What decided EBGAN's and BEGAN's defaults
+(docs/one_epoch.md) came from it.
 
     python benchmarks/one_epoch.py ebgan --seed 0                                 # the defaults
     python benchmarks/one_epoch.py ebgan --seed 0 --autoencoder '{"normalization": "batch"}'
@@ -73,9 +74,8 @@ def main():
         grid, columns = sampling.sample_grid(model, n=64, seed=0)
         images_module.save_grid(grid, args.grid, columns=columns)
     row = {"variant": args.variant, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
-           "options": args.options,
-           "optimizers": args.optimizers, "autoencoder": args.autoencoder, "generator": args.generator,
-           "adam_epsilon": args.adam_epsilon, "fid": round(scores["fid"], 2),
+           "options": args.options, "optimizers": args.optimizers, "autoencoder": args.autoencoder,
+           "generator": args.generator, "adam_epsilon": args.adam_epsilon, "fid": round(scores["fid"], 2),
            "precision": round(scores["precision"], 3), "recall": round(scores["recall"], 3),
            "classes_under_5pct": scores["classes_under_5pct"], "seconds": round(seconds),
            "last": {key: round(float(values[-1]), 4) for key, values in history.history.items()}}

@@ -17,15 +17,15 @@ mkdir -p "$out"
 ours() {  # variant, seed
   name=$1_s$2
   [ -f "$out/$name/eval.json" ] && return
-  [ -f "$out/$name/model.keras" ] || keras-gans train "$1" --epochs "$epochs" --seed "$2" --overwrite --out "$out/$name" \
-    --verbose 2 > "$out/$name.log" 2>&1
+  [ -f "$out/$name/model.keras" ] || keras-gans train "$1" --epochs "$epochs" --seed "$2" --overwrite \
+    --out "$out/$name" --verbose 2 > "$out/$name.log" 2>&1
   keras-gans evaluate "$out/$name/model.keras" --json "$out/$name/eval.json" >> "$out/$name.log" 2>&1
 }
 reference() {  # variant, seed
   name=torch_$1_s$2
   [ -f "$out/$name.json" ] && return
-  [ -f "$out/$name.npy" ] || python -m keras_gans.torch_baseline "$1" --train "$epochs" --seed "$2" --samples "$out/$name.npy" \
-    > "$out/$name.log" 2>&1
+  [ -f "$out/$name.npy" ] || python -m keras_gans.torch_baseline "$1" --train "$epochs" --seed "$2" \
+    --samples "$out/$name.npy" > "$out/$name.log" 2>&1
   keras-gans evaluate --samples "$out/$name.npy" --json "$out/$name.json" >> "$out/$name.log" 2>&1
 }
 for seed in "${@:-0}"; do
