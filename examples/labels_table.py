@@ -22,6 +22,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -129,6 +130,47 @@ def _spread(values):
     return f"{values.mean():.1f}" + (f" ({values.min():.1f}-{values.max():.1f})" if len(values) > 1 else "")
 
 
+CARRIED = " \u2020"  # marks a row carried over from the page as it was
+
+
+def previous_page(path):
+    """What `--tables` leaves alone may be carried over from the page at `path` as it stands: {(table header,
+    row key): row} and the machine it was made on (a row carried before keeps the machine of its footnote)."""
+    if not os.path.exists(path):
+        return {"rows": {}, "machine": None}
+    text = open(path).read()
+    rows, header = {}, None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+        elif header is None:
+            header = line
+        elif not line.startswith("|---"):
+            rows[(header, row_key(line))] = line
+    made_on = re.search(r"carried over from the page as it was, made on: (.+?)\. Their runs", text) or re.search(
+        r"\) on: (.+?)\. Each figure", text)
+    return {"rows": rows, "machine": made_on and made_on.group(1)}
+
+
+def row_key(row):
+    """A table row's game and, in the semi-supervised table, its labels: the cells that name it."""
+    cells = [cell.strip().removesuffix(CARRIED.strip()).strip() for cell in row.strip("|").split("|")]
+    return tuple(cells[:2]) if cells[1][:1].isdigit() and "per class" in cells[1] else (cells[0],)
+
+
+def carried_row(header, key, args):
+    """The previous page's row for `key` in the table under `header`, marked, when `--tables` leaves this table
+    alone and its runs are not in --runs (a page remade where only some tables' runs are kept); else None."""
+    row = args.carry and args.previous["rows"].get((header, key))
+    if not row:
+        return None
+    args.carried = True
+    cells = row.split("|")
+    if not cells[1].rstrip().endswith(CARRIED.strip()):
+        cells[1] = cells[1].rstrip() + CARRIED + " "
+    return "|".join(cells)
+
+
 def semi_supervised_table(args):
     lines = ["| game | labels | label draws (seeds) | baseline, test accuracy % | game (best.keras), test accuracy % "
              "| game, last epoch % | game - baseline, points |", "|---|---|---|---|---|---|---|"]
@@ -139,7 +181,8 @@ def semi_supervised_table(args):
                     if "test_accuracy" in run["baseline"] and "best_test_accuracy" in run["game"]]
             labels = f"{10 * per_class} ({per_class} per class)"
             if not done:
-                lines.append(f"| {game} | {labels} | not run yet | | | | |")
+                lines.append(carried_row(lines[0], (game, labels), args)
+                             or f"| {game} | {labels} | not run yet | | | | |")
                 continue
             base = [runs[seed]["baseline"]["test_accuracy"] for seed in done]
             best = [runs[seed]["game"]["best_test_accuracy"] for seed in done]
@@ -159,7 +202,7 @@ def generator_table(games, key, label, args):
         runs = {seed: generator_run(game, seed, args) for seed in args.seeds}
         done = [seed for seed, run in runs.items() if key in run]
         if not done:
-            lines.append(f"| {game} | not run yet | | | |")
+            lines.append(carried_row(lines[0], (game,), args) or f"| {game} | not run yet | | | |")
             continue
         values = [runs[seed][key] for seed in done]
         fids = ", ".join(f"{runs[seed]['fid']:.2f}" for seed in done)
@@ -178,7 +221,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2, help="epochs of every training run")
     parser.add_argument("--lr-decay", choices=("none", "linear"), default="none", help="train's --lr-decay")
     parser.add_argument("--tables", default="semi_supervised,conditional,codes",
-                        help="which tables to run (the others are read as they are)")
+                        help="which tables to run (the others are read as they are from --runs; a row whose runs "
+                             "are not there is carried over from --out, marked)")
     parser.add_argument("--collect", action="store_true", help="train nothing: write the page from --runs")
     parser.add_argument("--runs", default=os.path.join("runs", "labels"))
     # For a quick end-to-end check (tests): smaller data, networks, epochs and sample counts.
@@ -197,8 +241,11 @@ def main(argv=None):
     os.makedirs(args.runs, exist_ok=True)
     collect = args.collect
 
+    args.previous, args.carried = previous_page(args.out), False
+
     def table(name, make):
         args.collect = collect or name not in tables
+        args.carry = name not in tables
         return make()
 
     try:
@@ -236,6 +283,10 @@ def main(argv=None):
         f"{args.n}` of `keras-gans train infogan --seed S {flags}`.", "",
         *codes, "",
     ]
+    if args.carried:
+        lines += [f"Rows marked{CARRIED} are carried over from the page as it was, made on: "
+                  f"{args.previous['machine'] or 'a machine it does not name'}. Their runs are not in {args.runs}; "
+                  "add their table to --tables to remake them here.", ""]
     atomic.write_text(args.out, "\n".join(lines))
     print(f"Wrote {args.out}")
     return 0

@@ -517,6 +517,15 @@ def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_cl
     assert labels_table.main(argv) == 0 and len(commands) == 4 and page.read_text() == text
     (runs / "cgan_s0.json").unlink()
     assert labels_table.main(argv) == 0 and commands[4:] == [["evaluate", cgan_checkpoint]]
+    # A table that --tables leaves alone keeps the page's rows whose runs are gone, marked, with their machine.
+    cgan_row = next(line for line in page.read_text().splitlines() if line.startswith("| cgan |"))
+    (runs / "cgan_s0.json").rename(tmp_path / "cgan_s0.json")
+    assert labels_table.main(argv + ["--tables", "semi_supervised"]) == 0 and len(commands) == 5
+    carried = page.read_text()
+    assert cgan_row.replace("| cgan |", "| cgan \u2020 |") in carried and "| cgan | not run yet |" not in carried
+    assert "carried over from the page as it was, made on: " in carried and "CPU cores" in carried.split("made on:")[1]
+    assert labels_table.main(argv + ["--tables", "semi_supervised"]) == 0 and page.read_text() == carried
+    (tmp_path / "cgan_s0.json").rename(runs / "cgan_s0.json")
     (runs / "cgan_s0.json").unlink()
     assert labels_table.main(argv + ["--collect"]) == 0 and len(commands) == 5
     assert "| cgan | not run yet |" in page.read_text()

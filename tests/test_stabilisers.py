@@ -308,9 +308,14 @@ def test_switches_are_saved_in_the_config():
     assert len(restored.ema_weights) == len(model.generator.trainable_variables)
     plain = make("ebgan").get_config()
     assert (plain["ema"], plain["spectral_norm"], plain["augment"], plain["instance_noise"]) == (None, False, None, 0.0)
-    # GAN, the games built on it, LSGAN and WGAN-GP sample from G's average unless told not to; WGAN does not.
+    # GAN, the games built on it, LSGAN, WGAN-GP, catGAN and SGAN sample from G's average unless told not to;
+    # WGAN does not.
     assert make("gan").ema == make("dcgan").ema == make("cgan").ema == make("wgan_gp").ema == 0.999
     assert make("lsgan").ema == 0.999 and make("lsgan", ema=None).ema is None
+    for semi_supervised in ("catgan", "sgan"):
+        assert make(semi_supervised).ema == 0.999 and make(semi_supervised, ema=None).ema is None
+        restored = keras_gans.VARIANTS[semi_supervised].from_config(make(semi_supervised, ema=None).get_config())
+        assert restored.ema is None and not restored.ema_weights and restored.classifier_ema == 0.999
     assert make("wgan").ema is None
     assert make("gan", ema=None).ema is None and not make("gan", ema=None).ema_weights
     noisy = type(model).from_config(make("dragan", instance_noise=0.25).get_config())
