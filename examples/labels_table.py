@@ -134,8 +134,8 @@ CARRIED = " \u2020"  # marks a row carried over from the page as it was
 
 
 def previous_page(path):
-    """What `--tables` leaves alone may be carried over from the page at `path` as it stands: {(table header,
-    row key): row} and the machine it was made on (a row carried before keeps the machine of its footnote)."""
+    """What `--tables` leaves alone may be carried over from the page at `path` as it stands: {table header: its
+    rows} and the machine it was made on (a row carried before keeps the machine of its footnote)."""
     if not os.path.exists(path):
         return {"rows": {}, "machine": None}
     text = open(path).read()
@@ -146,29 +146,27 @@ def previous_page(path):
         elif header is None:
             header = line
         elif not line.startswith("|---"):
-            rows[(header, row_key(line))] = line
+            rows.setdefault(header, []).append(line)
     made_on = re.search(r"carried over from the page as it was, made on: (.+?)\. Their runs", text) or re.search(
         r"\) on: (.+?)\. Each figure", text)
     return {"rows": rows, "machine": made_on and made_on.group(1)}
 
 
-def row_key(row):
-    """A table row's game and, in the semi-supervised table, its labels: the cells that name it."""
-    cells = [cell.strip().removesuffix(CARRIED.strip()).strip() for cell in row.strip("|").split("|")]
-    return tuple(cells[:2]) if cells[1][:1].isdigit() and "per class" in cells[1] else (cells[0],)
-
-
 def carried_row(header, key, args):
-    """The previous page's row for `key` in the table under `header`, marked, when `--tables` leaves this table
-    alone and its runs are not in --runs (a page remade where only some tables' runs are kept); else None."""
-    row = args.carry and args.previous["rows"].get((header, key))
-    if not row:
+    """The previous page's row in the table under `header` whose first cells are `key` (its game and, in the
+    semi-supervised table, its labels), marked, when `--tables` leaves this table alone and its runs are not in
+    --runs (a page remade where only some tables' runs are kept); else None."""
+    if not args.carry:
         return None
-    args.carried = True
-    cells = row.split("|")
-    if not cells[1].rstrip().endswith(CARRIED.strip()):
-        cells[1] = cells[1].rstrip() + CARRIED + " "
-    return "|".join(cells)
+    for row in args.previous["rows"].get(header, []):
+        cells = row.split("|")
+        named = [cell.strip().removesuffix(CARRIED.strip()).strip() for cell in cells[1:1 + len(key)]]
+        if tuple(named) == key:
+            args.carried = True
+            if not cells[1].rstrip().endswith(CARRIED.strip()):
+                cells[1] = cells[1].rstrip() + CARRIED + " "
+            return "|".join(cells)
+    return None
 
 
 def semi_supervised_table(args):

@@ -41,9 +41,9 @@ class SGAN(ClassifierMixin, GANModel):
     toy_instance_noise = 1.0
 
     # G five times faster than D, as GAN's, and samples from an average of G's weights (`ema`, see GANModel):
-    # 100 labels, two epochs, label draws 0-2, best.keras scores 75.41%, 74.03% and 72.11% of the test split
-    # (mean 73.9%) and the samples a classifier-FID of 10.54, 7.64 and 7.93, against 72.1% and 14.60-15.13
-    # with G at D's 2e-4 and its last weights (docs/parity.md, docs/labels.md).
+    # 100 labels, two epochs, seed 0, the samples' classifier-FID 7.70 against 15.13 with G at D's 2e-4 and its
+    # last weights; best.keras's test accuracy over label draws 0-2, 73.1% against 72.1% (docs/parity.md,
+    # docs/labels.md).
     learning_rates = (2e-4, 1e-3)
 
     # D classifies with the moving average of its weights (`classifier_ema`, see ClassifierMixin), as Salimans et
