@@ -15,7 +15,9 @@ Three tables, every cell over --seeds (a seed is also the label draw of a semi-s
 - InfoGAN: the purity of c1 against the classes the quality classifier predicts, likewise.
 
 Each run goes to --runs/NAME (its run directory) and NAME.json (the numbers read from it); a rerun skips what is
-there, so a stopped table goes on where it stopped. examples/results_table.py includes docs/labels.md as a
+there, so a stopped table goes on where it stopped. A row this run does not ask for (its table not in --tables, or its
+game or labels not in this run's lists) is read from --runs or, where its runs are gone, carried over from the page
+as it was, marked with the machine it was made on. examples/results_table.py includes docs/labels.md as a
 section of docs/results.md.
 """
 import argparse
@@ -130,15 +132,20 @@ def _spread(values):
     return f"{values.mean():.1f}" + (f" ({values.min():.1f}-{values.max():.1f})" if len(values) > 1 else "")
 
 
-CARRIED = " \u2020"  # marks a row carried over from the page as it was
+# Marks of rows carried over from the page as it was, one per machine such rows were made on: the footnote names it.
+MARKS = ("\u2020", "\u2021", "\u00a7", "\u00b6")
 
 
 def previous_page(path):
-    """What `--tables` leaves alone may be carried over from the page at `path` as it stands: {table header: its
-    rows} and the machine it was made on (a row carried before keeps the machine of its footnote)."""
+    """The page at `path` as it stands, for the rows a remade page carries over: {table header: [(row without its
+    mark, the machine it was made on)]}. An unmarked row was made on the machine named at the top of the page, a
+    marked one on the machine its mark's footnote names."""
     if not os.path.exists(path):
-        return {"rows": {}, "machine": None}
+        return {}
     text = open(path).read()
+    page_machine = re.search(r"\) on: (.+?)\. Each figure", text)
+    footnotes = dict(re.findall(r"Rows marked (\S+) are carried over from the page as it was, made on: (.+?)\. "
+                                r"Their runs", text))
     rows, header = {}, None
     for line in text.splitlines():
         if not line.startswith("|"):
@@ -146,61 +153,83 @@ def previous_page(path):
         elif header is None:
             header = line
         elif not line.startswith("|---"):
-            rows.setdefault(header, []).append(line)
-    made_on = re.search(r"carried over from the page as it was, made on: (.+?)\. Their runs", text) or re.search(
-        r"\) on: (.+?)\. Each figure", text)
-    return {"rows": rows, "machine": made_on and made_on.group(1)}
+            cells = line.split("|")
+            name, _, mark = cells[1].strip().partition(" ")
+            made_on = footnotes.get(mark) if mark else page_machine and page_machine.group(1)
+            cells[1] = f" {name} "
+            rows.setdefault(header, []).append(("|".join(cells), made_on or "a machine the page does not name"))
+    return rows
 
 
-def carried_row(header, key, args):
-    """The previous page's row in the table under `header` whose first cells are `key` (its game and, in the
-    semi-supervised table, its labels), marked, when `--tables` leaves this table alone and its runs are not in
-    --runs (a page remade where only some tables' runs are kept); else None."""
-    if not args.carry:
-        return None
-    for row in args.previous["rows"].get(header, []):
-        cells = row.split("|")
-        named = [cell.strip().removesuffix(CARRIED.strip()).strip() for cell in cells[1:1 + len(key)]]
-        if tuple(named) == key:
-            args.carried = True
-            if not cells[1].rstrip().endswith(CARRIED.strip()):
-                cells[1] = cells[1].rstrip() + CARRIED + " "
-            return "|".join(cells)
+def rows_to_show(header, requested, key_of, args):
+    """The keys of the rows of the table under `header`: those this run asks for, then those of the page as it was
+    that it does not ask for and that were run (`key_of` reads one from a row's cells), in the order of their first
+    cell and then the rest of the key."""
+    kept = [key_of(row.split("|")) for row, _ in args.previous.get(header, []) if "| not run yet |" not in row]
+    keys = list(requested) + [key for key in kept if key not in requested]
+    first = list(dict.fromkeys(key[0] for key in keys))
+    return sorted(dict.fromkeys(keys), key=lambda key: (first.index(key[0]), key[1:]))
+
+
+def carried_row(header, cells, args):
+    """The page's row as it was in the table under `header` whose first cells are `cells`, marked with the machine
+    it was made on; None where the page has none."""
+    for row, made_on in args.previous.get(header, []):
+        columns = row.split("|")
+        if tuple(cell.strip() for cell in columns[1:1 + len(cells)]) == cells:
+            mark = args.carried.setdefault(made_on, MARKS[len(args.carried)])
+            columns[1] = f" {columns[1].strip()} {mark} "
+            return "|".join(columns)
     return None
+
+
+def missing_row(header, cells, asked, args, empty):
+    """The row of a key whose runs are not in --runs: the page's row as it was, carried over, where this run does
+    not ask to remake it (its table left out of --tables, or its key out of this run's lists); else "not run
+    yet"."""
+    keep = args.carry or not asked
+    return (keep and carried_row(header, cells, args)) or f"| {' | '.join(cells)} | not run yet |{empty}"
 
 
 def semi_supervised_table(args):
     lines = ["| game | labels | label draws (seeds) | baseline, test accuracy % | game (best.keras), test accuracy % "
              "| game, last epoch % | game - baseline, points |", "|---|---|---|---|---|---|---|"]
-    for game in args.games:
-        for per_class in args.labeled_per_class:
-            runs = {seed: semi_supervised_run(game, per_class, seed, args) for seed in args.seeds}
-            done = [seed for seed, run in runs.items()
-                    if "test_accuracy" in run["baseline"] and "best_test_accuracy" in run["game"]]
-            labels = f"{10 * per_class} ({per_class} per class)"
-            if not done:
-                lines.append(carried_row(lines[0], (game, labels), args)
-                             or f"| {game} | {labels} | not run yet | | | | |")
-                continue
-            base = [runs[seed]["baseline"]["test_accuracy"] for seed in done]
-            best = [runs[seed]["game"]["best_test_accuracy"] for seed in done]
-            last = [runs[seed]["game"]["test_accuracy"] for seed in done]
-            gains = 100 * (np.asarray(best) - np.asarray(base))
-            per_seed = lambda values: ", ".join(f"{100 * v:.1f}" for v in values)  # noqa: E731
-            lines.append(f"| {game} | {labels} | {', '.join(map(str, done))} | {_spread(base)}: {per_seed(base)} | "
-                         f"**{_spread(best)}**: {per_seed(best)} | {_spread(last)} | {gains.mean():+.1f} "
-                         f"({', '.join(f'{g:+.1f}' for g in gains)}) |")
+    requested = [(game, per_class) for game in args.games for per_class in args.labeled_per_class]
+    key_of = lambda cells: (cells[1].strip(), int(re.search(r"\((\d+) per class\)", cells[2]).group(1)))  # noqa: E731
+    collect = args.collect
+    for game, per_class in rows_to_show(lines[0], requested, key_of, args):
+        asked = (game, per_class) in requested
+        args.collect = collect or not asked
+        runs = {seed: semi_supervised_run(game, per_class, seed, args) for seed in args.seeds}
+        args.collect = collect
+        done = [seed for seed, run in runs.items()
+                if "test_accuracy" in run["baseline"] and "best_test_accuracy" in run["game"]]
+        labels = f"{10 * per_class} ({per_class} per class)"
+        if not done:
+            lines.append(missing_row(lines[0], (game, labels), asked, args, " | | | |"))
+            continue
+        base = [runs[seed]["baseline"]["test_accuracy"] for seed in done]
+        best = [runs[seed]["game"]["best_test_accuracy"] for seed in done]
+        last = [runs[seed]["game"]["test_accuracy"] for seed in done]
+        gains = 100 * (np.asarray(best) - np.asarray(base))
+        per_seed = lambda values: ", ".join(f"{100 * v:.1f}" for v in values)  # noqa: E731
+        lines.append(f"| {game} | {labels} | {', '.join(map(str, done))} | {_spread(base)}: {per_seed(base)} | "
+                     f"**{_spread(best)}**: {per_seed(best)} | {_spread(last)} | {gains.mean():+.1f} "
+                     f"({', '.join(f'{g:+.1f}' for g in gains)}) |")
     return lines
 
 
 def generator_table(games, key, label, args):
     lines = [f"| game | seeds | {label} per seed, % | mean (min-max), % | classifier-FID per seed |",
              "|---|---|---|---|---|"]
-    for game in games:
+    collect = args.collect
+    for (game,) in rows_to_show(lines[0], [(game,) for game in games], lambda cells: (cells[1].strip(),), args):
+        args.collect = collect or game not in games
         runs = {seed: generator_run(game, seed, args) for seed in args.seeds}
+        args.collect = collect
         done = [seed for seed, run in runs.items() if key in run]
         if not done:
-            lines.append(carried_row(lines[0], (game,), args) or f"| {game} | not run yet | | | |")
+            lines.append(missing_row(lines[0], (game,), game in games, args, " | | |"))
             continue
         values = [runs[seed][key] for seed in done]
         fids = ", ".join(f"{runs[seed]['fid']:.2f}" for seed in done)
@@ -220,7 +249,8 @@ def main(argv=None):
     parser.add_argument("--lr-decay", choices=("none", "linear"), default="none", help="train's --lr-decay")
     parser.add_argument("--tables", default="semi_supervised,conditional,codes",
                         help="which tables to run (the others are read as they are from --runs; a row whose runs "
-                             "are not there is carried over from --out, marked)")
+                             "are not there is carried over from --out, marked, as is one of a game or labels this "
+                             "run does not name)")
     parser.add_argument("--collect", action="store_true", help="train nothing: write the page from --runs")
     parser.add_argument("--runs", default=os.path.join("runs", "labels"))
     # For a quick end-to-end check (tests): smaller data, networks, epochs and sample counts.
@@ -239,7 +269,7 @@ def main(argv=None):
     os.makedirs(args.runs, exist_ok=True)
     collect = args.collect
 
-    args.previous, args.carried = previous_page(args.out), False
+    args.previous, args.carried = previous_page(args.out), {}
 
     def table(name, make):
         args.collect = collect or name not in tables
@@ -281,10 +311,10 @@ def main(argv=None):
         f"{args.n}` of `keras-gans train infogan --seed S {flags}`.", "",
         *codes, "",
     ]
-    if args.carried:
-        lines += [f"Rows marked{CARRIED} are carried over from the page as it was, made on: "
-                  f"{args.previous['machine'] or 'a machine it does not name'}. Their runs are not in {args.runs}; "
-                  "add their table to --tables to remake them here.", ""]
+    for made_on, mark in args.carried.items():
+        lines += [f"Rows marked {mark} are carried over from the page as it was, made on: {made_on}. Their runs are "
+                  f"not in {args.runs}; name their table in --tables and their game (and labels) in this script's "
+                  "lists to remake them here.", ""]
     atomic.write_text(args.out, "\n".join(lines))
     print(f"Wrote {args.out}")
     return 0

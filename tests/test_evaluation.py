@@ -525,6 +525,22 @@ def test_labels_table_runs_each_command_once_and_reports_what_they_wrote(tiny_cl
     assert cgan_row.replace("| cgan |", "| cgan \u2020 |") in carried and "| cgan | not run yet |" not in carried
     assert "carried over from the page as it was, made on: " in carried and "CPU cores" in carried.split("made on:")[1]
     assert labels_table.main(argv + ["--tables", "semi_supervised"]) == 0 and page.read_text() == carried
+    # So is a row of labels this run does not name. Each carried row keeps the machine it was made on: the SGAN
+    # row from the page's top line, the CGAN row from its footnote, each under a mark of its own.
+    sgan_row = next(line for line in carried.splitlines() if line.startswith("| sgan |"))
+    page.write_text(carried.replace("made on: ", "made on: Machine B, ", 1).replace(") on: ", ") on: Machine A, ", 1))
+    for path in runs.glob("*sgan_n3_s0*"):
+        path.rename(tmp_path / path.name)
+    at = argv.index("--labeled-per-class") + 1
+    assert labels_table.main(argv[:at] + ["4"] + argv[at + 1:] + ["--tables", "semi_supervised", "--collect"]) == 0
+    mixed = page.read_text()
+    assert [line for line in mixed.splitlines() if line.startswith("| sgan")] == [
+        sgan_row.replace("| sgan |", "| sgan \u2020 |"), "| sgan | 40 (4 per class) | not run yet | | | | |"]
+    assert cgan_row.replace("| cgan |", "| cgan \u2021 |") in mixed
+    assert "marked \u2020 are carried over from the page as it was, made on: Machine A, " in mixed
+    assert "marked \u2021 are carried over from the page as it was, made on: Machine B, " in mixed
+    for path in tmp_path.glob("*sgan_n3_s0*"):
+        path.rename(runs / path.name)
     (tmp_path / "cgan_s0.json").rename(runs / "cgan_s0.json")
     (runs / "cgan_s0.json").unlink()
     assert labels_table.main(argv + ["--collect"]) == 0 and len(commands) == 5
