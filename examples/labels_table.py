@@ -88,13 +88,14 @@ def data_flags(args):
     return ["--data-dir", args.data_dir] if args.data_dir else []
 
 
-def semi_supervised_run(game, per_class, seed, args):
-    """{"baseline": baseline's JSON, "game": run.json} of one label draw, trained unless already there."""
+def semi_supervised_run(game, per_class, seed, args, train=True):
+    """{"baseline": baseline's JSON, "game": run.json} of one label draw, trained unless already there (or unless
+    `train` is False or --collect is given)."""
     name = f"{game}_n{per_class}_s{seed}"
     baseline = os.path.join(args.runs, f"baseline_{name}.json")
     run = os.path.join(args.runs, name)
     check_budget(run, args)
-    if not args.collect:
+    if train and not args.collect:
         if not os.path.exists(baseline):
             keras_gans("baseline", game, "--labeled-per-class", str(per_class), "--seed", str(seed),
                        *(["--architecture", args.architecture] if args.architecture else []), *data_flags(args),
@@ -105,12 +106,13 @@ def semi_supervised_run(game, per_class, seed, args):
     return {"baseline": _read(baseline), "game": _read(os.path.join(run, "run.json"))}
 
 
-def generator_run(game, seed, args):
-    """`keras-gans evaluate`'s JSON for one seed of a conditional or coded game, trained unless already there."""
+def generator_run(game, seed, args, train=True):
+    """`keras-gans evaluate`'s JSON for one seed of a conditional or coded game, trained unless already there (or
+    unless `train` is False or --collect is given)."""
     run = os.path.join(args.runs, f"{game}_s{seed}")
     numbers = run + ".json"
     check_budget(run, args)
-    if not args.collect and not os.path.exists(numbers):
+    if train and not args.collect and not os.path.exists(numbers):
         if epochs_trained(run) != args.epochs:
             keras_gans("train", game, "--seed", str(seed), *train_flags(args), "--verbose", "2", "--out", run,
                        *(["--overwrite"] if os.path.isdir(run) else []))
@@ -183,12 +185,13 @@ def carried_row(header, cells, args):
     return None
 
 
-def missing_row(header, cells, asked, args, empty):
+def missing_row(header, cells, asked, args):
     """The row of a key whose runs are not in --runs: the page's row as it was, carried over, where this run does
     not ask to remake it (its table left out of --tables, or its key out of this run's lists); else "not run
-    yet"."""
+    yet", with the header's other columns empty."""
     keep = args.carry or not asked
-    return (keep and carried_row(header, cells, args)) or f"| {' | '.join(cells)} | not run yet |{empty}"
+    empty = header.count("|") - 2 - len(cells)
+    return (keep and carried_row(header, cells, args)) or f"| {' | '.join(cells)} | not run yet |" + " |" * empty
 
 
 def semi_supervised_table(args):
@@ -196,17 +199,14 @@ def semi_supervised_table(args):
              "| game, last epoch % | game - baseline, points |", "|---|---|---|---|---|---|---|"]
     requested = [(game, per_class) for game in args.games for per_class in args.labeled_per_class]
     key_of = lambda cells: (cells[1].strip(), int(re.search(r"\((\d+) per class\)", cells[2]).group(1)))  # noqa: E731
-    collect = args.collect
     for game, per_class in rows_to_show(lines[0], requested, key_of, args):
         asked = (game, per_class) in requested
-        args.collect = collect or not asked
-        runs = {seed: semi_supervised_run(game, per_class, seed, args) for seed in args.seeds}
-        args.collect = collect
+        runs = {seed: semi_supervised_run(game, per_class, seed, args, train=asked) for seed in args.seeds}
         done = [seed for seed, run in runs.items()
                 if "test_accuracy" in run["baseline"] and "best_test_accuracy" in run["game"]]
         labels = f"{10 * per_class} ({per_class} per class)"
         if not done:
-            lines.append(missing_row(lines[0], (game, labels), asked, args, " | | | |"))
+            lines.append(missing_row(lines[0], (game, labels), asked, args))
             continue
         base = [runs[seed]["baseline"]["test_accuracy"] for seed in done]
         best = [runs[seed]["game"]["best_test_accuracy"] for seed in done]
@@ -222,14 +222,11 @@ def semi_supervised_table(args):
 def generator_table(games, key, label, args):
     lines = [f"| game | seeds | {label} per seed, % | mean (min-max), % | classifier-FID per seed |",
              "|---|---|---|---|---|"]
-    collect = args.collect
     for (game,) in rows_to_show(lines[0], [(game,) for game in games], lambda cells: (cells[1].strip(),), args):
-        args.collect = collect or game not in games
-        runs = {seed: generator_run(game, seed, args) for seed in args.seeds}
-        args.collect = collect
+        runs = {seed: generator_run(game, seed, args, train=game in games) for seed in args.seeds}
         done = [seed for seed, run in runs.items() if key in run]
         if not done:
-            lines.append(missing_row(lines[0], (game,), game in games, args, " | | |"))
+            lines.append(missing_row(lines[0], (game,), game in games, args))
             continue
         values = [runs[seed][key] for seed in done]
         fids = ", ".join(f"{runs[seed]['fid']:.2f}" for seed in done)
