@@ -107,20 +107,24 @@ def _check_divisible(image_shape, factor, architecture):
                          f"or use architecture='mlp'.")
 
 
-def infogan_generator(image_shape=(28, 28, 1), latent_dim=62, num_classes=None, name="generator"):
+def infogan_generator(image_shape=(28, 28, 1), latent_dim=62, num_classes=None, normalization="batch",
+                      name="generator"):
     """infoGAN paper, table (MNIST): FC 1024-BN-ReLU, FC (H/4)(W/4)128-BN-ReLU,
-    deconv 64 4x4 s2-BN-ReLU, deconv C 4x4 s2 + tanh."""
+    deconv 64 4x4 s2-BN-ReLU, deconv C 4x4 s2 + tanh. `normalization=None` drops the batch norms (each layer
+    then has a bias of its own)."""
     _check_divisible(image_shape, 4, "infogan")
     height, width, channels = image_shape
     inputs, z, one_hot = _inputs((latent_dim,), num_classes, "z")
     h = _join_labels(z, one_hot)
+    # A normalized layer needs no bias: the normalization's own offset is one.
+    bias = normalization is None
     for i, units in enumerate((1024, (height // 4) * (width // 4) * 128)):
-        h = layers.Dense(units, use_bias=False, kernel_initializer=_init(), name=f"fc_{i}")(h)
-        h = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"fc_{i}_bn")(h)
+        h = layers.Dense(units, use_bias=bias, kernel_initializer=_init(), name=f"fc_{i}")(h)
+        h = _normalization(normalization, f"fc_{i}_bn")(h)
         h = layers.ReLU()(h)
     h = layers.Reshape((height // 4, width // 4, 128))(h)
-    h = layers.Conv2DTranspose(64, 4, 2, "same", use_bias=False, kernel_initializer=_init(), name="deconv_0")(h)
-    h = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="deconv_0_bn")(h)
+    h = layers.Conv2DTranspose(64, 4, 2, "same", use_bias=bias, kernel_initializer=_init(), name="deconv_0")(h)
+    h = _normalization(normalization, "deconv_0_bn")(h)
     h = layers.ReLU()(h)
     h = layers.Conv2DTranspose(channels, 4, 2, "same", kernel_initializer=_init(), name="deconv_1")(h)
     images = layers.Activation("tanh", dtype="float32", name="images")(h)

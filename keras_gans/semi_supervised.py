@@ -17,10 +17,11 @@ import time
 from typing import NamedTuple
 
 import numpy as np
+import tensorflow as tf
 
 import keras
 
-from . import data
+from . import augment, data
 
 
 class LabeledSplit(NamedTuple):
@@ -131,6 +132,18 @@ def class_head(game):
     return keras.Model(discriminator.input, game.class_logits(discriminator.output), name="class_head")
 
 
+def augmented_batches(batches, policy, seed=0):
+    """`(images, labels)` batches through the DiffAugment `policy` (`augment.apply`), with fresh noise for every
+    batch of every epoch from a generator seeded with `seed`: the labeled images as a game with that `augment`
+    sees them in training. Validation and test images are never augmented."""
+    generator = tf.random.Generator.from_seed(seed)
+
+    def transform(images, labels):
+        return augment.apply(images, policy, generator.uniform), labels
+
+    return batches.map(transform)
+
+
 def supervised_baseline(variant, labeled_per_class, seed=0, epochs=200, validation_per_class=None, patience=20,
                         dataset="fashion_mnist", data_dir=None, batch_size=32, learning_rate=1e-3,
                         architecture=None, options=None, verbose=0):
@@ -144,7 +157,8 @@ def supervised_baseline(variant, labeled_per_class, seed=0, epochs=200, validati
 
     on the N - V labeled training examples per class of `split_labeled(train labels, N, V, seed)`: the same
     draw from the TRAIN split, the same seed and the same held-out validation examples as `keras-gans train
-    VARIANT --labeled-per-class N --validation-per-class V --seed seed`, no augmentation. Early stopping
+    VARIANT --labeled-per-class N --validation-per-class V --seed seed`, and the same augmentation: none, or
+    the game's `augment` policy among `options` (`augmented_batches`), as its D sees real images. Early stopping
     (`keras.callbacks.EarlyStopping`, `patience` epochs, restore_best_weights=True) watches the loss on the V
     held-out examples per class, never the test split; `epochs` is only the most it may train. The test split
     is scored once, at the end.
@@ -181,6 +195,8 @@ def supervised_baseline(variant, labeled_per_class, seed=0, epochs=200, validati
                        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     train = data.from_arrays(images[split.train], labels[split.train], batch_size=batch_size, shuffle=True,
                              drop_remainder=False, seed=seed)
+    if game.augment_policy:
+        train = augmented_batches(train, game.augment_policy, seed)
     stopping = keras.callbacks.EarlyStopping(monitor="val_loss", mode="min", patience=patience,
                                              restore_best_weights=True)
     start = time.perf_counter()

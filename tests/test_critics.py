@@ -189,3 +189,18 @@ def test_configs_round_trip(cls, options, tmp_path):
     loaded = cls.load(path)
     for key, value in options.items():
         assert getattr(loaded, key) == value
+
+
+def test_the_infogan_generator_without_batch_norm_has_biases_instead():
+    with_norm = keras_gans.networks.infogan_generator()
+    plain = keras_gans.networks.infogan_generator(normalization=None)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in with_norm.layers) == 3
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
+    # Each of the three normalized layers trades its norm's scale and offset (2 per unit) for a bias (1 per unit),
+    # and loses the norm's two moving statistics per unit.
+    units = 1024 + 7 * 7 * 128 + 64
+    assert with_norm.count_params() - plain.count_params() == 3 * units
+    z = np.random.default_rng(0).standard_normal((4, 62)).astype("float32")
+    images = plain(z, training=True).numpy()
+    assert images.shape == (4, 28, 28, 1) and np.abs(images).max() <= 1.0
+    assert np.abs(images[0] - images[1]).max() > 0  # still a function of z, batch by batch or alone
