@@ -245,6 +245,29 @@ def test_the_baseline_trains_the_games_own_class_head():
     assert result["variant"] == "catgan" and result["train_examples"] == 20 and result["epochs_trained"] == 1
 
 
+def test_the_baseline_sees_the_games_augmentation(monkeypatch):
+    images = np.linspace(-1, 1, 4 * 8 * 8).reshape(4, 8, 8, 1).astype("float32")
+    labels = np.arange(4, dtype="int32")
+    batches = tf.data.Dataset.from_tensor_slices((images, labels)).batch(2)
+    augmented = semi_supervised.augmented_batches(batches, ("translation",), seed=0)
+    epochs = [[(x.numpy(), y.numpy()) for x, y in augmented] for _ in range(2)]
+    for epoch in epochs:
+        np.testing.assert_array_equal(np.concatenate([y for _, y in epoch]), labels)  # labels untouched
+        assert not np.allclose(np.concatenate([x for x, _ in epoch]), images)         # images shifted
+    assert not np.allclose(epochs[0][0][0], epochs[1][0][0])  # fresh noise every epoch
+
+    seen = []
+    original = semi_supervised.augmented_batches
+    monkeypatch.setattr(semi_supervised, "augmented_batches",
+                        lambda *args, **kwargs: seen.append(args[1]) or original(*args, **kwargs))
+    semi_supervised.supervised_baseline("catgan", 3, epochs=1, data_dir=SUBSET, architecture="tiny")
+    semi_supervised.supervised_baseline("sgan", 3, epochs=1, data_dir=SUBSET, architecture="tiny",
+                                        options={"augment": None})
+    assert seen == []  # no augmentation unless the game has one
+    semi_supervised.supervised_baseline("sgan", 3, epochs=1, data_dir=SUBSET, architecture="tiny")
+    assert seen == [("translation",)]  # SGAN's default
+
+
 # ----------------------------------------------------------------------------- feature matching
 def test_the_feature_matching_loss_on_known_arrays():
     real = np.array([[1.0, 2.0], [3.0, 4.0]], "float32")        # mean (2, 3)
@@ -257,7 +280,8 @@ def test_the_feature_matching_loss_on_known_arrays():
 
 
 def test_sgan_feature_matching_is_the_mean_feature_distance_computed_by_hand():
-    model = make("sgan", dropout=0.0, generator_loss="feature_matching")  # D: flatten, dense_0, LeakyReLU, logits
+    # D: flatten, dense_0, LeakyReLU, logits; no augmentation, so that D's training view is the batch itself.
+    model = make("sgan", dropout=0.0, generator_loss="feature_matching", augment=None)
     rng = np.random.default_rng(1)
     real = rng.uniform(-1, 1, (6,) + IMAGE_SHAPE).astype("float32")
     fake = rng.uniform(-1, 1, (5,) + IMAGE_SHAPE).astype("float32")
@@ -277,7 +301,7 @@ def test_sgan_feature_matching_is_the_mean_feature_distance_computed_by_hand():
     assert value(model.generator_loss(real[:5])["g_loss"]) == pytest.approx(
         np.square(features(real[:5]).mean(0) - features(fake).mean(0)).sum(), rel=1e-5)
 
-    default = make("sgan", dropout=0.0)  # the default G loss is still the non-saturating one
+    default = make("sgan", dropout=0.0, augment=None)  # the default G loss is still the non-saturating one
     default.fakes = lambda n: (fake[:n], None)
     assert default.generator_objective == "non_saturating"
     assert value(default.generator_loss(real[:5])["g_loss"]) == pytest.approx(
