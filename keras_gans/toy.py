@@ -113,8 +113,8 @@ def build(variant, dataset="ring", latent_dim=DEFAULTS["latent_dim"], seed=0, op
     plan = cls.toy_setup(len(centres))
     keras.utils.set_random_seed(seed)
     # Stated for every game, so that the games that average G on images by default (GAN and most games built on
-    # it) do not on the toys.
-    harness = {"ema": HARNESS["ema"]}
+    # it) do not on the toys, and the games that augment D's images by default (SGAN) leave 2-D points as they are.
+    harness = {"ema": HARNESS["ema"], "augment": None}
     options = {**plan["options"], **(options or {})}
     if plan.get("pack", 1) > 1:
         # PacGAN's packed D, for the games whose D judges real against fake with no per-sample term. Built here,

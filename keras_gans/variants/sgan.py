@@ -40,11 +40,6 @@ class SGAN(ClassifierMixin, GANModel):
     # annealed to 0 finds them all: 8/8 modes at each seed, with 83%, 85% and 86% of samples high-quality.
     toy_instance_noise = 1.0
 
-    @classmethod
-    def toy_setup(cls, modes):
-        setup = super().toy_setup(modes)
-        return {**setup, "options": {**setup["options"], "augment": None}}
-
     # G five times faster than D, as GAN's, and samples from an average of G's weights (`ema`, see GANModel):
     # 100 labels, two epochs, seed 0, the samples' classifier-FID 7.70 against 15.13 with G at D's 2e-4 and its
     # last weights; best.keras's test accuracy over label draws 0-2, 73.1% against 72.1% (docs/parity.md,
@@ -58,7 +53,7 @@ class SGAN(ClassifierMixin, GANModel):
     # D sees every batch, real and fake, through DiffAugment's translation (`augment`, see GANModel): 100 labels,
     # two epochs, label draws 0-2, the samples' classifier-FID 3.27, 2.88, 4.76 (mean 3.64) against 10.54, 7.64, 7.93
     # (8.70) without, and best.keras's test accuracy 73.8% against 73.1% in the mean (docs/parity.md,
-    # docs/labels.md). `augment=None` turns it off; the 2-D toys have no images to translate.
+    # docs/labels.md). `augment=None` turns it off; the 2-D toys train without it (toy.run).
     def __init__(self, generator=None, discriminator=None, *, num_classes=10, generator_loss="non_saturating",
                  classifier_ema=0.999, ema=0.999, augment="translation", **kwargs):
         if not num_classes or int(num_classes) < 2:
