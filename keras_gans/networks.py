@@ -231,19 +231,38 @@ def dcgan_discriminator(image_shape=(64, 64, 3), num_classes=None, filters=64, o
 
 # ------------------------------------------------------------------------------------- autoencoder
 def autoencoder_discriminator(image_shape=(28, 28, 1), num_classes=None, embedding_dim=32, filters=64,
-                              activation="relu", normalization="batch", name="discriminator"):
+                              activation="relu", normalization="batch", depth=1, name="discriminator"):
     """The autoencoder discriminator of EBGAN/BEGAN for small images, as in the public model collections:
     conv `filters` 4x4 s2 + activation -> FC `embedding_dim` (the code S) -> FC filters*(H/2)*(W/2)
-    (+ normalization + activation) -> deconv C 4x4 s2 (linear). Outputs `[reconstruction, embedding]`."""
-    _check_divisible(image_shape, 2, "autoencoder")
+    (+ normalization + activation) -> deconv C 4x4 s2 (linear). Outputs `[reconstruction, embedding]`.
+
+    `depth` > 1 stacks that many stride-2 convolutions in the encoder (filters doubling at each, the
+    normalization after every one but the first) and as many transposed ones in the decoder, its mirror image:
+    depth 2 is the infoGAN-paper D's convolutions before the code and its G's after it."""
+    depth = int(depth)
+    if depth < 1:
+        raise ValueError(f"The autoencoder's depth (its stride-2 convolutions) must be at least 1; got {depth}.")
+    _check_divisible(image_shape, 2 ** depth, "autoencoder")
     height, width, channels = image_shape
     inputs, x, one_hot = _inputs(tuple(image_shape), num_classes, "images")
-    h = layers.Conv2D(filters, 4, 2, "same", kernel_initializer=_init(), name="conv")(_join_labels(x, one_hot))
-    h = layers.Activation(activation)(h)
+    h = _join_labels(x, one_hot)
+    for i in range(depth):
+        # The first layer keeps its original name, so that a depth-1 autoencoder is the one it always was.
+        h = layers.Conv2D(filters << i, 4, 2, "same", kernel_initializer=_init(),
+                          name="conv" if i == 0 else f"conv_{i}")(h)
+        if i:
+            h = _normalization(normalization, f"conv_{i}_norm")(h)
+        h = layers.Activation(activation)(h)
     embedding = layers.Dense(embedding_dim, kernel_initializer=_init(), name="embedding")(layers.Flatten()(h))
-    h = layers.Dense(filters * (height // 2) * (width // 2), kernel_initializer=_init(), name="decode")(embedding)
+    side, deepest = 2 ** depth, filters << (depth - 1)
+    h = layers.Dense(deepest * (height // side) * (width // side), kernel_initializer=_init(),
+                     name="decode")(embedding)
     h = layers.Activation(activation)(_normalization(normalization, "decode_norm")(h))
-    h = layers.Reshape((height // 2, width // 2, filters))(h)
+    h = layers.Reshape((height // side, width // side, deepest))(h)
+    for i in reversed(range(1, depth)):
+        h = layers.Conv2DTranspose(filters << (i - 1), 4, 2, "same", kernel_initializer=_init(),
+                                   name=f"deconv_{i}")(h)
+        h = layers.Activation(activation)(_normalization(normalization, f"deconv_{i}_norm")(h))
     h = layers.Conv2DTranspose(channels, 4, 2, "same", kernel_initializer=_init(), name="deconv")(h)
     reconstruction = layers.Activation("linear", dtype="float32", name="reconstruction")(h)
     embedding = layers.Activation("linear", dtype="float32", name="code")(embedding)

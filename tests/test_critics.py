@@ -204,3 +204,28 @@ def test_the_infogan_generator_without_batch_norm_has_biases_instead():
     images = plain(z, training=True).numpy()
     assert images.shape == (4, 28, 28, 1) and np.abs(images).max() <= 1.0
     assert np.abs(images[0] - images[1]).max() > 0  # still a function of z, batch by batch or alone
+
+
+def test_a_deeper_autoencoder_mirrors_its_stride_two_convolutions():
+    shallow = keras_gans.networks.autoencoder_discriminator((28, 28, 1), normalization=None)
+    deep = keras_gans.networks.autoencoder_discriminator((28, 28, 1), normalization="batch", depth=2)
+
+    def kinds(model, kind):
+        return [layer.name for layer in model.layers if type(layer) is kind]
+
+    # depth 1 is the collections' autoencoder, layer names included (checkpoints of it still load).
+    assert kinds(shallow, keras.layers.Conv2D) == ["conv"]
+    assert kinds(shallow, keras.layers.Conv2DTranspose) == ["deconv"]
+    assert kinds(deep, keras.layers.Conv2D) == ["conv", "conv_1"]
+    assert kinds(deep, keras.layers.Conv2DTranspose) == ["deconv_1", "deconv"]
+    assert deep.get_layer("conv_1").filters == 128 and deep.get_layer("deconv_1").filters == 64
+    assert deep.get_layer("decode").units == 7 * 7 * 128
+    # The normalization follows every layer but the encoder's first and the reconstruction.
+    assert kinds(deep, keras.layers.BatchNormalization) == ["conv_1_norm", "decode_norm", "deconv_1_norm"]
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+    reconstruction, code = deep(images, training=False)
+    assert reconstruction.shape == (3, 28, 28, 1) and code.shape == (3, 32)
+    with pytest.raises(ValueError, match="at least 1"):
+        keras_gans.networks.autoencoder_discriminator((28, 28, 1), depth=0)
+    with pytest.raises(ValueError):
+        keras_gans.networks.autoencoder_discriminator((28, 28, 1), depth=3)  # 28 is not divisible by 8
