@@ -462,11 +462,14 @@ def toy_discriminator(input_shape=(2,), num_classes=None, output_units=1, normal
     return keras.Model(inputs, layers.Dense(output_units, dtype="float32", name="logits")(h), name=name)
 
 
-def toy_autoencoder(input_shape=(2,), num_classes=None, activation="elu", normalization=None, name="discriminator"):
+def toy_autoencoder(input_shape=(2,), num_classes=None, embedding_dim=16, activation="elu", normalization=None,
+                    depth=2, name="discriminator"):
     """The autoencoder discriminator of EBGAN/BEGAN on the toy mixtures: `mlp_autoencoder_discriminator` with
-    two hidden layers of 256 and a code of 16."""
-    return mlp_autoencoder_discriminator(input_shape, num_classes, hidden=(256, 256), embedding_dim=16,
-                                         activation=activation, normalization=normalization, name=name)
+    `depth` hidden layers of 256 each way and a code of `embedding_dim`; the arguments mean what they mean
+    for `autoencoder_discriminator`, a hidden layer standing for a convolution."""
+    return mlp_autoencoder_discriminator(input_shape, num_classes, hidden=(256,) * int(depth),
+                                         embedding_dim=embedding_dim, activation=activation,
+                                         normalization=normalization, name=name)
 
 
 # ------------------------------------------------------------------------------ spectral normalization

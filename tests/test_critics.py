@@ -229,3 +229,16 @@ def test_a_deeper_autoencoder_mirrors_its_stride_two_convolutions():
         keras_gans.networks.autoencoder_discriminator((28, 28, 1), depth=0)
     with pytest.raises(ValueError):
         keras_gans.networks.autoencoder_discriminator((28, 28, 1), depth=3)  # 28 is not divisible by 8
+
+
+def test_began_builds_the_deeper_autoencoder_and_ebgan_keeps_its_own():
+    def shape(model):
+        convolutions = [layer.name for layer in model.discriminator.layers if type(layer) is keras.layers.Conv2D]
+        return convolutions, model.discriminator.get_layer("embedding").units
+
+    assert shape(keras_gans.BEGAN(image_shape=IMAGE_SHAPE)) == (["conv", "conv_1"], 64)
+    assert shape(keras_gans.EBGAN(image_shape=IMAGE_SHAPE)) == (["conv"], 32)
+    # On the toy mixtures a hidden layer of 256 stands for each convolution: BEGAN's has two each way, as the
+    # toy autoencoder always had, and its code of 64.
+    toy = keras_gans.BEGAN(image_shape=(2,), latent_dim=4, architecture="toy").discriminator
+    assert [layer.units for layer in toy.layers if type(layer) is keras.layers.Dense] == [256, 256, 64, 256, 256, 2]
